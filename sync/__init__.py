@@ -1,0 +1,1 @@
+"""Everything that touches the outside world: CRM adapters, state, pipeline, daemon, CLI, sandboxes."""

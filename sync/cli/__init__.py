@@ -1,0 +1,1 @@
+"""The `renewal-sync` command line."""

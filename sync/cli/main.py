@@ -1,0 +1,33 @@
+"""Entry point of the `renewal-sync` console script.
+
+Each command group lives in its own module and is registered here, so this file stays a
+table of contents: one `add_typer` line per group.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="renewal-sync",
+    help="Keeps one correct renewal per live contract in Salesforce and HubSpot.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Keeps one correct renewal per live contract in Salesforce and HubSpot."""
+
+
+def _register() -> None:
+    """Attach every command group (one line each, keep sorted)."""
+    # -- command groups (add one import + one add_typer line per group) --
+    # -- end of command groups --
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
