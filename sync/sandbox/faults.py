@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -127,18 +128,23 @@ def parse_fault(spec: str) -> FaultRule:
     return rule
 
 
+_OPTION_ATTRS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "status": ("status", int),
+    "share": ("share", float),
+    "times": ("times", int),
+    "after": ("after", int),
+    "seconds": ("seconds", float),
+    "path": ("path_contains", str),
+    "methods": ("methods", lambda v: frozenset(m.upper() for m in v.split("|"))),
+}
+
+
 def _apply_option(rule: FaultRule, key: str, value: str, spec: str) -> None:
-    converters = {
-        "status": lambda v: ("status", int(v)),
-        "share": lambda v: ("share", float(v)),
-        "times": lambda v: ("times", int(v)),
-        "after": lambda v: ("after", int(v)),
-        "seconds": lambda v: ("seconds", float(v)),
-        "path": lambda v: ("path_contains", v),
-        "methods": lambda v: ("methods", frozenset(m.upper() for m in v.split("|"))),
-    }
-    if key not in converters:
-        valid = ", ".join(converters)
+    if key not in _OPTION_ATTRS:
+        valid = ", ".join(_OPTION_ATTRS)
         raise ValueError(f"unknown fault option {key!r} in {spec!r}; use one of: {valid}")
-    attr, converted = converters[key](value)
-    setattr(rule, attr, converted)
+    attr, convert = _OPTION_ATTRS[key]
+    try:
+        setattr(rule, attr, convert(value))
+    except ValueError:
+        raise ValueError(f"fault option {key}={value!r} in {spec!r} is not a valid {key}") from None
