@@ -1,0 +1,184 @@
+"""Typed settings: environment, a secrets directory and an optional TOML file.
+
+Precedence, highest first: explicit arguments, environment variables, files in the secrets
+directory (one file per variable, as Docker and Kubernetes mount them), the TOML file named
+by RENEWAL_SYNC_CONFIG. Everything is validated across fields at load, so a missing
+credential or a bad database URL fails at start-up, before any API call, with the name of
+the variable to set. Secret values are `SecretStr` and are registered with the log scrubber
+the moment they are loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from sync.logs import register_secret
+
+CONFIG_ENV = "RENEWAL_SYNC_CONFIG"
+SECRETS_DIR_ENV = "RENEWAL_SYNC_SECRETS_DIR"
+DEFAULT_DATABASE_URL = "sqlite:///.renewal-sync/state.db"
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """What an operator configures. Field docs double as the reference in docs/operations.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RENEWAL_SYNC_", extra="forbid", populate_by_name=True, frozen=True
+    )
+
+    crm: Literal["salesforce", "hubspot"] = "salesforce"
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL, validation_alias=_env("DATABASE_URL", "RENEWAL_SYNC_DATABASE_URL")
+    )
+    mapping_file: Path | None = Field(
+        None, description="Mapping YAML; the shipped default if unset"
+    )
+    interval_minutes: int = Field(15, ge=1, le=24 * 60, description="Minutes between daemon runs")
+    api_budget_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Stop a run (deferred) once this share of the daily API allowance is used",
+    )
+    heartbeat_max_age_seconds: int = Field(
+        3600, ge=10, description="`health --check` fails when the last heartbeat is older"
+    )
+    today: date | None = Field(
+        None, description="Pin 'today' (tests and demos); the UTC date if unset"
+    )
+    log_json: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    sf_instance_url: str | None = Field(
+        None, validation_alias=_env("SF_INSTANCE_URL", "sf_instance_url")
+    )
+    sf_login_url: str = Field(
+        "https://login.salesforce.com", validation_alias=_env("SF_LOGIN_URL", "sf_login_url")
+    )
+    sf_api_version: str = Field("60.0", validation_alias=_env("SF_API_VERSION", "sf_api_version"))
+    sf_client_id: str | None = Field(None, validation_alias=_env("SF_CLIENT_ID", "sf_client_id"))
+    sf_client_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SF_CLIENT_SECRET", "sf_client_secret")
+    )
+    sf_username: str | None = Field(None, validation_alias=_env("SF_USERNAME", "sf_username"))
+    sf_private_key_file: Path | None = Field(
+        None, validation_alias=_env("SF_PRIVATE_KEY_FILE", "sf_private_key_file")
+    )
+    sf_access_token: SecretStr | None = Field(
+        None, validation_alias=_env("SF_ACCESS_TOKEN", "sf_access_token")
+    )
+
+    hubspot_access_token: SecretStr | None = Field(
+        None, validation_alias=_env("HUBSPOT_ACCESS_TOKEN", "hubspot_access_token")
+    )
+    hubspot_api_host: str = Field(
+        "https://api.hubapi.com", validation_alias=_env("HUBSPOT_API_HOST", "hubspot_api_host")
+    )
+    hubspot_ten_second_limit: int = Field(
+        100, ge=1, description="Calls per rolling ten seconds the portal's tier allows"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        _check_database_url(self.database_url)
+        if self.crm == "salesforce":
+            _check_salesforce(self)
+        else:
+            _check_hubspot(self)
+        for secret in (self.sf_client_secret, self.sf_access_token, self.hubspot_access_token):
+            if secret is not None:
+                register_secret(secret.get_secret_value())
+        return self
+
+    @property
+    def salesforce_auth(self) -> Literal["jwt", "client_credentials", "token"]:
+        """JWT bearer is preferred: no secret leaves the host, only a signed assertion."""
+        if self.sf_client_id and self.sf_username and self.sf_private_key_file:
+            return "jwt"
+        if self.sf_client_id and self.sf_client_secret:
+            return "client_credentials"
+        return "token"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources.append(file_secret_settings)
+        config_file = os.environ.get(CONFIG_ENV)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+class SettingsError(Exception):
+    """Bad configuration, explained: which setting, what is wrong, what to do."""
+
+
+def _check_database_url(url: str) -> None:
+    if not url.startswith(("sqlite:///", "postgresql", "postgres://")):
+        raise ValueError(
+            f"DATABASE_URL {url!r} is not supported: use sqlite:///path/to/state.db or "
+            "postgresql+psycopg://user@host:5432/dbname"
+        )
+
+
+def _check_salesforce(settings: Settings) -> None:
+    auth = settings.salesforce_auth
+    if auth == "token" and not (settings.sf_instance_url and settings.sf_access_token):
+        raise ValueError(
+            "Salesforce credentials are missing: set SF_CLIENT_ID + SF_USERNAME + "
+            "SF_PRIVATE_KEY_FILE (JWT bearer, preferred), or SF_CLIENT_ID + SF_CLIENT_SECRET "
+            "(client credentials), or SF_INSTANCE_URL + SF_ACCESS_TOKEN (a session token)"
+        )
+    if settings.sf_private_key_file and not settings.sf_private_key_file.is_file():
+        raise ValueError(
+            f"SF_PRIVATE_KEY_FILE {settings.sf_private_key_file} is not a readable file"
+        )
+
+
+def _check_hubspot(settings: Settings) -> None:
+    if settings.hubspot_access_token is None:
+        raise ValueError(
+            "HubSpot credentials are missing: "
+            "set HUBSPOT_ACCESS_TOKEN to a private-app or OAuth token"
+        )
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Load and validate settings, or raise SettingsError with one line per problem."""
+    secrets_dir = os.environ.get(SECRETS_DIR_ENV)
+    try:
+        return Settings(_secrets_dir=secrets_dir, **dict(overrides or {}))
+    except ValidationError as error:
+        raise SettingsError(_explain(error)) from None
+
+
+def _explain(error: ValidationError) -> str:
+    lines = ["renewal-sync cannot start, the settings are not valid:"]
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"]) or "settings"
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"  - {where}: {message}")
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""Settings fail at start-up with the variable to set, and secrets stay secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sync.logs import scrub
+from sync.settings import CONFIG_ENV, SECRETS_DIR_ENV, SettingsError, load_settings
+
+_CREDENTIAL_VARS = (
+    "SF_INSTANCE_URL",
+    "SF_ACCESS_TOKEN",
+    "SF_CLIENT_ID",
+    "SF_CLIENT_SECRET",
+    "SF_USERNAME",
+    "SF_PRIVATE_KEY_FILE",
+    "HUBSPOT_ACCESS_TOKEN",
+    "DATABASE_URL",
+    CONFIG_ENV,
+    SECRETS_DIR_ENV,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _CREDENTIAL_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_missing_salesforce_credentials_name_every_way_to_fix_it() -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    message = str(error.value)
+    assert "SF_PRIVATE_KEY_FILE" in message
+    assert "SF_CLIENT_SECRET" in message
+    assert "SF_ACCESS_TOKEN" in message
+
+
+def test_token_from_the_environment_is_secret_and_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SF_INSTANCE_URL", "https://example.my.salesforce.com")
+    monkeypatch.setenv("SF_ACCESS_TOKEN", "tok-very-secret-123")
+    settings = load_settings()
+    assert settings.salesforce_auth == "token"
+    assert "tok-very-secret-123" not in repr(settings)
+    assert scrub("auth failed for tok-very-secret-123") == "auth failed for ***"
+
+
+def test_client_credentials_from_a_secrets_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "SF_CLIENT_SECRET").write_text("from-a-file-secret")
+    monkeypatch.setenv(SECRETS_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv("SF_CLIENT_ID", "3MVG9-client")
+    settings = load_settings()
+    assert settings.salesforce_auth == "client_credentials"
+    assert settings.sf_client_secret is not None
+    assert settings.sf_client_secret.get_secret_value() == "from-a-file-secret"
+
+
+def test_jwt_is_preferred_and_needs_a_readable_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SF_CLIENT_ID", "3MVG9-client")
+    monkeypatch.setenv("SF_USERNAME", "integration@example.com")
+    monkeypatch.setenv("SF_PRIVATE_KEY_FILE", str(tmp_path / "missing.key"))
+    with pytest.raises(SettingsError, match=r"SF_PRIVATE_KEY_FILE .* is not a readable file"):
+        load_settings()
+    (tmp_path / "missing.key").write_text("-----BEGIN PRIVATE KEY-----\n")
+    assert load_settings().salesforce_auth == "jwt"
+
+
+def test_hubspot_needs_its_token() -> None:
+    with pytest.raises(SettingsError, match="HUBSPOT_ACCESS_TOKEN"):
+        load_settings({"crm": "hubspot"})
+
+
+def test_unsupported_database_url_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-0000")
+    monkeypatch.setenv("DATABASE_URL", "mysql://root@localhost/db")
+    with pytest.raises(
+        SettingsError, match="DATABASE_URL 'mysql://root@localhost/db' is not supported"
+    ):
+        load_settings({"crm": "hubspot"})
+
+
+def test_toml_file_is_read_and_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "renewal-sync.toml"
+    config.write_text('crm = "hubspot"\ninterval_minutes = 30\napi_budget_share = 0.25\n')
+    monkeypatch.setenv(CONFIG_ENV, str(config))
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-0000")
+    monkeypatch.setenv("RENEWAL_SYNC_INTERVAL_MINUTES", "5")
+    settings = load_settings()
+    assert (settings.crm, settings.interval_minutes, settings.api_budget_share) == (
+        "hubspot",
+        5,
+        0.25,
+    )
+
+
+def test_unknown_setting_in_the_file_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "renewal-sync.toml"
+    config.write_text('crm = "hubspot"\nintervl_minutes = 30\n')
+    monkeypatch.setenv(CONFIG_ENV, str(config))
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-0000")
+    with pytest.raises(SettingsError, match="intervl_minutes"):
+        load_settings()
