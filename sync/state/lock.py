@@ -1,0 +1,202 @@
+"""The run lock: at most one runner syncs a store at a time, even across hosts.
+
+One API, :class:`RunLock`, two mechanisms:
+
+* PostgreSQL - :class:`AdvisoryRunLock`: a session-level ``pg_try_advisory_lock`` held on a
+  dedicated connection for the whole run. The server drops it when that session ends, so a
+  killed daemon never leaves a stale lock. The 64-bit key hashes the lock name together with
+  the connection's ``current_schema()``, so stores in different schemas of one database do
+  not block each other.
+* SQLite - :class:`LeaseRunLock`: a row in ``run_leases`` (holder, expires_at) taken with one
+  atomic upsert that only succeeds when the lease is free, expired, or already ours. A killed
+  holder blocks others until the lease expires, so the holder must :meth:`RunLock.renew`
+  well within the TTL (e.g. every page). The lease also works on PostgreSQL.
+
+All methods are non-blocking; ``with lock as acquired:`` yields whether it was taken and
+releases it on exit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import uuid
+from abc import ABC, abstractmethod
+from datetime import datetime, timedelta
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine, case, delete, or_, text
+from sqlalchemy.exc import DBAPIError
+
+from sync.state.engine import insert_for, write_transaction
+from sync.state.models import LeaseRow
+from sync.state.types import Clock, ensure_utc, utc_now
+
+DEFAULT_LEASE_TTL = timedelta(minutes=5)
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for ``name`` (same in every process and Python version)."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def default_holder() -> str:
+    """Identify this process uniquely enough to tell two holders apart in the lease row."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class RunLock(ABC):
+    """Non-blocking, renewable mutual exclusion between runners of one store."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    @abstractmethod
+    def held(self) -> bool:
+        """Whether this instance believes it holds the lock."""
+
+    @abstractmethod
+    def try_acquire(self) -> bool:
+        """Take the lock if free (or already ours); never waits."""
+
+    @abstractmethod
+    def renew(self) -> bool:
+        """Confirm (and for leases extend) ownership; ``False`` means stop working now."""
+
+    @abstractmethod
+    def release(self) -> None:
+        """Give the lock up; harmless when not held."""
+
+    def __enter__(self) -> bool:
+        return self.try_acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class AdvisoryRunLock(RunLock):
+    """PostgreSQL session advisory lock on a connection kept open while held."""
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        super().__init__(name)
+        self._engine = engine
+        self._conn: Connection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None
+
+    def try_acquire(self) -> bool:
+        """Open a dedicated autocommit connection and try the lock on it."""
+        if self._conn is not None:
+            return self.renew()
+        conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            schema = conn.scalar(text("SELECT current_schema()"))
+            key = advisory_key(f"{schema}:{self.name}")
+            acquired = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
+        except BaseException:
+            conn.invalidate()
+            conn.close()
+            raise
+        if not acquired:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def renew(self) -> bool:
+        """The lock lives as long as the session: check the session is still alive."""
+        if self._conn is None:
+            return False
+        try:
+            self._conn.execute(text("SELECT 1"))
+        except DBAPIError:
+            self._drop(invalidate=True)
+            return False
+        return True
+
+    def release(self) -> None:
+        """Unlock, then return the connection; a connection we cannot unlock is discarded."""
+        if self._conn is None:
+            return
+        try:
+            self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+        except DBAPIError:
+            self._drop(invalidate=True)
+            return
+        self._drop(invalidate=False)
+
+    def _drop(self, *, invalidate: bool) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        if invalidate:
+            conn.invalidate()
+        conn.close()
+
+
+class LeaseRunLock(RunLock):
+    """Lease row with an expiry, taken by one atomic conditional upsert."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        name: str,
+        *,
+        holder: str | None = None,
+        ttl: timedelta = DEFAULT_LEASE_TTL,
+        clock: Clock = utc_now,
+    ) -> None:
+        super().__init__(name)
+        self.holder = holder or default_holder()
+        self.ttl = ttl
+        self._engine = engine
+        self._clock = clock
+        self._held = False
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def try_acquire(self, now: datetime | None = None) -> bool:
+        """Insert the lease, or take it over when it is expired or already ours."""
+        now = ensure_utc(now or self._clock())
+        with write_transaction(self._engine) as conn:
+            insert = insert_for(conn)(LeaseRow).values(
+                name=self.name, holder=self.holder, acquired_at=now, expires_at=now + self.ttl
+            )
+            mine = LeaseRow.holder == self.holder
+            stmt = insert.on_conflict_do_update(
+                index_elements=[LeaseRow.name],
+                set_={
+                    "holder": self.holder,
+                    "acquired_at": case((mine, LeaseRow.acquired_at), else_=now),
+                    "expires_at": insert.excluded.expires_at,
+                },
+                where=or_(mine, LeaseRow.expires_at <= now),
+            ).returning(LeaseRow.holder)
+            self._held = conn.execute(stmt).scalar_one_or_none() == self.holder
+        return self._held
+
+    def renew(self, now: datetime | None = None) -> bool:
+        """Extend the lease; fails if another holder took it over after it expired."""
+        return self.try_acquire(now)
+
+    def release(self) -> None:
+        """Delete our lease row (never someone else's)."""
+        if not self._held:
+            return
+        with write_transaction(self._engine) as conn:
+            conn.execute(
+                delete(LeaseRow).where(LeaseRow.name == self.name, LeaseRow.holder == self.holder)
+            )
+        self._held = False

@@ -1,0 +1,1 @@
+"""Alembic migrations of the state store (a package so setuptools ships it)."""

@@ -1,0 +1,157 @@
+"""The mirror: the local copy of every record pulled from a CRM.
+
+Rows are keyed by (crm, object_type, record_id) and written with a bulk upsert, one
+executemany per chunk. An upsert never moves a row back in time: a row is only replaced by a
+version whose ``system_modstamp`` is the same or newer, so a late page from an overlapping
+(lookback) read cannot undo a fresher one. Deleted records stay, flagged ``is_deleted``, so
+the rules can see that a contract disappeared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, func, or_, select
+
+from sync.state.engine import insert_for
+from sync.state.models import MirrorRow
+from sync.state.repository import Repository, chunked
+from sync.state.types import ensure_utc, to_jsonable
+
+UPSERT_CHUNK = 1000
+ID_CHUNK = 500
+MIRROR = MirrorRow.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorRecord:
+    """One CRM record as pulled; ``pulled_at`` is set on records read back from the store."""
+
+    crm: str
+    object_type: str
+    record_id: str
+    system_modstamp: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+    is_deleted: bool = False
+    pulled_at: datetime | None = None
+
+    @property
+    def position(self) -> tuple[datetime, str]:
+        """Keyset position of the record: (modstamp, id), the order pages are read in."""
+        return (self.system_modstamp, self.record_id)
+
+
+def _from_row(row: Row[Any]) -> MirrorRecord:
+    return MirrorRecord(
+        crm=row.crm,
+        object_type=row.object_type,
+        record_id=row.record_id,
+        system_modstamp=row.system_modstamp,
+        data=row.data,
+        is_deleted=row.is_deleted,
+        pulled_at=row.pulled_at,
+    )
+
+
+class MirrorRepository(Repository):
+    """Bulk upsert and the queries the decide step needs."""
+
+    def upsert(self, records: Iterable[MirrorRecord], *, now: datetime | None = None) -> int:
+        """Insert or refresh ``records``; returns how many were sent."""
+        pulled_at = self._now(now)
+        sent = 0
+        with self._source.writing() as conn:
+            insert = insert_for(conn)(MirrorRow)
+            stmt = insert.on_conflict_do_update(
+                index_elements=[MirrorRow.crm, MirrorRow.object_type, MirrorRow.record_id],
+                set_={
+                    "system_modstamp": insert.excluded.system_modstamp,
+                    "is_deleted": insert.excluded.is_deleted,
+                    "data": insert.excluded.data,
+                    "pulled_at": insert.excluded.pulled_at,
+                },
+                where=MirrorRow.system_modstamp <= insert.excluded.system_modstamp,
+            )
+            for chunk in chunked(records, UPSERT_CHUNK):
+                conn.execute(stmt, [_to_params(record, pulled_at) for record in chunk])
+                sent += len(chunk)
+        return sent
+
+    def get(self, crm: str, object_type: str, record_ids: Iterable[str]) -> dict[str, MirrorRecord]:
+        """The stored records among ``record_ids`` (missing ids are simply absent)."""
+        found: dict[str, MirrorRecord] = {}
+        with self._source.reading() as conn:
+            for chunk in chunked(dict.fromkeys(record_ids), ID_CHUNK):
+                query = select(MIRROR).where(
+                    MirrorRow.crm == crm,
+                    MirrorRow.object_type == object_type,
+                    MirrorRow.record_id.in_(chunk),
+                )
+                for row in conn.execute(query):
+                    found[row.record_id] = _from_row(row)
+        return found
+
+    def list_type(
+        self, crm: str, object_type: str, *, include_deleted: bool = False
+    ) -> list[MirrorRecord]:
+        """Every stored record of one object type, in keyset order."""
+        query = select(MIRROR).where(MirrorRow.crm == crm, MirrorRow.object_type == object_type)
+        if not include_deleted:
+            query = query.where(MirrorRow.is_deleted.is_(False))
+        query = query.order_by(MirrorRow.system_modstamp, MirrorRow.record_id)
+        with self._source.reading() as conn:
+            return [_from_row(row) for row in conn.execute(query)]
+
+    def changed_since(
+        self,
+        crm: str,
+        object_type: str,
+        since: datetime,
+        *,
+        after_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[MirrorRecord]:
+        """Records (deletions included) with ``system_modstamp >= since``, in keyset order.
+
+        The lower bound is inclusive. Pass the last returned (modstamp, id) as
+        (``since``, ``after_id``) to read the next page; ties on the modstamp are then
+        ordered by id, so paging never skips nor repeats a record.
+        """
+        since = ensure_utc(since)
+        ts, rid = MirrorRow.system_modstamp, MirrorRow.record_id
+        bound = (
+            ts >= since if after_id is None else or_(ts > since, and_(ts == since, rid > after_id))
+        )
+        query = (
+            select(MIRROR)
+            .where(MirrorRow.crm == crm, MirrorRow.object_type == object_type, bound)
+            .order_by(ts, rid)
+            .limit(limit)
+        )
+        with self._source.reading() as conn:
+            return [_from_row(row) for row in conn.execute(query)]
+
+    def count(self, crm: str, object_type: str, *, include_deleted: bool = False) -> int:
+        """How many records of one type are mirrored."""
+        query = select(func.count()).where(
+            MirrorRow.crm == crm, MirrorRow.object_type == object_type
+        )
+        if not include_deleted:
+            query = query.where(MirrorRow.is_deleted.is_(False))
+        with self._source.reading() as conn:
+            return int(conn.scalar(query) or 0)
+
+
+def _to_params(record: MirrorRecord, pulled_at: datetime) -> dict[str, Any]:
+    return {
+        "crm": record.crm,
+        "object_type": record.object_type,
+        "record_id": record.record_id,
+        "system_modstamp": record.system_modstamp,
+        "is_deleted": record.is_deleted,
+        "data": to_jsonable(record.data),
+        "pulled_at": pulled_at,
+    }
