@@ -1,0 +1,298 @@
+"""Follow a subscription's orders, in date order, into a chain of contracts.
+
+Orders are applied by (start date, type, id), so the order of the input never matters. Each
+non-`new` order amends a contract: the one named by `amends`, or, when `amends` is null, the
+subscription's latest contract. Only the latest contract can be amended: amending one that a
+renewal or recast already replaced is an error that names the replacement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from contract_rules.contracts import Contract, Segment
+from contract_rules.entitlements import RemovalTooLargeError, apply_delta, full_set
+from contract_rules.model import Order, OrderStatus, OrderType
+from contract_rules.settings import RuleSettings, UpgradeLines
+from contract_rules.validation import ErrorCode, OrderError
+
+_TYPE_RANK = {
+    OrderType.NEW: 0,
+    OrderType.RENEWAL: 1,
+    OrderType.RECAST: 2,
+    OrderType.UPGRADE: 3,
+    OrderType.TERMINATION: 4,
+}
+_TOO_EARLY = {
+    OrderType.UPGRADE: ErrorCode.UPGRADE_OUTSIDE_CONTRACT,
+    OrderType.RECAST: ErrorCode.RECAST_OUTSIDE_CONTRACT,
+    OrderType.RENEWAL: ErrorCode.OVERLAPPING_CONTRACTS,
+    OrderType.TERMINATION: ErrorCode.TERMINATION_BEFORE_START,
+}
+
+
+def apply_order_key(order: Order) -> tuple[date, int, str]:
+    """The order in which orders are applied: by start date, then type, then id."""
+    return (order.start_date, _TYPE_RANK[order.type], order.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """The contracts of one subscription, oldest first, and the orders that were rejected."""
+
+    contracts: tuple[Contract, ...]
+    errors: tuple[OrderError, ...]
+
+    @property
+    def latest(self) -> Contract | None:
+        """The contract the next renewal renews (the end of the chain)."""
+        return self.contracts[-1] if self.contracts else None
+
+    def in_force(self, day: date) -> Contract | None:
+        """The latest contract started on or before `day`; the first one if none has."""
+        found = self.contracts[0] if self.contracts else None
+        for contract in self.contracts:
+            if contract.order.start_date > day:
+                break
+            found = contract
+        return found
+
+
+@dataclass(slots=True)
+class _Builder:
+    settings: RuleSettings
+    by_id: Mapping[str, Order]
+    everywhere: Mapping[str, Order]
+    contracts: list[Contract] = field(default_factory=list)
+    owner: dict[str, int] = field(default_factory=dict)
+    rejected: set[str] = field(default_factory=set)
+    inactive: set[str] = field(default_factory=set)
+    errors: list[OrderError] = field(default_factory=list)
+
+    def add(self, order: Order) -> None:
+        if order.status is not OrderStatus.CLOSED_WON:
+            self.inactive.add(order.id)
+            return
+        error = self._new(order) if order.type is OrderType.NEW else self._amend(order)
+        if error is not None:
+            self.rejected.add(order.id)
+            self.errors.append(error)
+
+    def _amend(self, order: Order) -> OrderError | None:
+        target = self._target(order)
+        if isinstance(target, OrderError):
+            return target
+        if order.type is OrderType.UPGRADE:
+            return self._upgrade(order, target)
+        if self.contracts[target].terminated_on is not None:
+            return _amends_terminated(order, self.contracts[target])
+        if order.type is OrderType.RENEWAL:
+            return self._renewal(order, target)
+        if order.type is OrderType.RECAST:
+            return self._recast(order, target)
+        return self._terminate(order, target)
+
+    def _target(self, order: Order) -> int | OrderError:
+        """Index of the contract `order` amends, or why there is none."""
+        if not self.contracts:
+            return _error(order, ErrorCode.NOTHING_TO_AMEND, _nothing_to_amend(order))
+        if order.amends is None:
+            return len(self.contracts) - 1
+        index = self.owner.get(order.amends)
+        if index is None:
+            return self._no_such_target(order, order.amends)
+        latest = self.contracts[-1]
+        if index != len(self.contracts) - 1:
+            return _error(
+                order,
+                ErrorCode.AMENDS_REPLACED_CONTRACT,
+                f"order {order.id} amends {order.amends}, which {latest.order_id} has replaced; "
+                f"set `amends` to {latest.order_id}",
+            )
+        return index
+
+    def _no_such_target(self, order: Order, amends: str) -> OrderError:
+        if amends in self.rejected or amends in self.inactive:
+            why = "was rejected" if amends in self.rejected else "is not closed won"
+            message = f"order {order.id} amends {amends}, which {why}; fix {amends} first"
+            return _error(order, ErrorCode.AMENDS_INVALID_ORDER, message)
+        if amends in self.by_id:
+            message = (
+                f"order {order.id} ({order.start_date}) amends {amends}, which only starts on "
+                f"{self.by_id[amends].start_date}; fix the start date of one of them"
+            )
+            return _error(order, _TOO_EARLY[order.type], message)
+        other = self.everywhere.get(amends)
+        where = f" (it belongs to account {other.account_id})" if other else ""
+        message = (
+            f"order {order.id} amends {amends}, which is not a contract of this "
+            f"subscription{where}; set `amends` to the id of the contract it changes"
+        )
+        return _error(order, ErrorCode.UNKNOWN_AMENDED_ORDER, message)
+
+    def _new(self, order: Order) -> OrderError | None:
+        latest = self.contracts[-1] if self.contracts else None
+        if latest is not None and order.start_date <= latest.last_day:
+            message = (
+                f"new order {order.id} starts on {order.start_date}, while {latest.order_id} "
+                f"runs until {latest.last_day}; a subscription has one contract at a time: "
+                "record an upgrade, a renewal or a recast of it instead"
+            )
+            return _error(order, ErrorCode.OVERLAPPING_CONTRACTS, message)
+        self._open(order)
+        return None
+
+    def _open(self, order: Order) -> None:
+        positions = full_set(order.lines, order.id)
+        contract = Contract(
+            order, (Segment(order.start_date, positions),), (), order.billed_to_date
+        )
+        self.owner[order.id] = len(self.contracts)
+        self.contracts.append(contract)
+
+    def _renewal(self, order: Order, index: int) -> OrderError | None:
+        current = self.contracts[index]
+        if order.product != current.order.product:
+            return _cross_product(order, current)
+        if order.start_date <= current.term.end:
+            message = (
+                f"renewal {order.id} starts on {order.start_date}, before {current.order_id} ends "
+                f"on {current.term.end}; a renewal starts the day after: fix its start date"
+            )
+            return _error(order, ErrorCode.OVERLAPPING_CONTRACTS, message)
+        self.contracts[index] = replace(current, renewed_by=order.id)
+        self._open(order)
+        return None
+
+    def _recast(self, order: Order, index: int) -> OrderError | None:
+        current = self.contracts[index]
+        if not current.order.start_date <= order.start_date <= current.last_day:
+            message = (
+                f"recast {order.id} starts on {order.start_date}, outside {current.order_id} "
+                f"({current.order.start_date}..{current.last_day}); a recast replaces a contract "
+                "in force: fix its start date, or record a renewal"
+            )
+            return _error(order, ErrorCode.RECAST_OUTSIDE_CONTRACT, message)
+        self.contracts[index] = replace(
+            current, superseded_from=order.start_date, superseded_by=order.id
+        )
+        self._open(order)
+        return None
+
+    def _upgrade(self, order: Order, index: int) -> OrderError | None:
+        current = self.contracts[index]
+        if order.product != current.order.product:
+            return _cross_product(order, current)
+        if _outside(order, current):
+            message = (
+                f"upgrade {order.id} ({order.start_date}..{order.end_date or 'end'}) is outside "
+                f"{current.order_id} ({current.order.start_date}..{current.last_day}); an upgrade "
+                "starts within the contract and keeps its end date: fix the dates, or use a "
+                "renewal or a recast"
+            )
+            return _error(order, ErrorCode.UPGRADE_OUTSIDE_CONTRACT, message)
+        try:
+            positions = self._upgraded_positions(order, current)
+        except RemovalTooLargeError as exc:
+            return _removal_too_large(order, current, exc)
+        self.contracts[index] = _with_segment(current, order, positions)
+        self.owner[order.id] = index
+        return None
+
+    def _upgraded_positions(self, order: Order, current: Contract) -> tuple[Segment, ...]:
+        if self.settings.upgrade_lines is UpgradeLines.FULL_SET:
+            return (Segment(order.start_date, full_set(order.lines, order.id)),)
+        owned = current.positions_on(order.start_date)
+        return (Segment(order.start_date, apply_delta(owned, order.lines, order.id)),)
+
+    def _terminate(self, order: Order, index: int) -> OrderError | None:
+        current = self.contracts[index]
+        last = order.end_date or current.term.end
+        if last > current.term.end:
+            message = (
+                f"termination {order.id} is dated {last}, after {current.order_id} ends on "
+                f"{current.term.end}; set its end_date to {current.term.end} or earlier "
+                "(or null for the renewal date)"
+            )
+            return _error(order, ErrorCode.TERMINATION_AFTER_END, message)
+        if last < current.order.start_date:
+            message = (
+                f"termination {order.id} is dated {last}, before {current.order_id} starts on "
+                f"{current.order.start_date}; set its end_date within the contract"
+            )
+            return _error(order, ErrorCode.TERMINATION_BEFORE_START, message)
+        self.contracts[index] = replace(current, terminated_on=last, terminated_by=order.id)
+        self.owner[order.id] = index
+        return None
+
+
+def build_chain(
+    orders: Iterable[Order],
+    settings: RuleSettings,
+    everywhere: Mapping[str, Order] | None = None,
+) -> Chain:
+    """The chain of contracts of one subscription's orders (in any order).
+
+    `everywhere` (all orders of the input, by id) only improves the message when an order
+    amends an order of another subscription.
+    """
+    ordered = sorted(orders, key=apply_order_key)
+    builder = _Builder(settings, {o.id: o for o in ordered}, everywhere or {})
+    for order in ordered:
+        builder.add(order)
+    return Chain(tuple(builder.contracts), tuple(builder.errors))
+
+
+def _error(order: Order, code: ErrorCode, message: str) -> OrderError:
+    return OrderError(order.id, code, message)
+
+
+def _outside(order: Order, current: Contract) -> bool:
+    start_ok = current.order.start_date <= order.start_date <= current.last_day
+    end_ok = order.end_date is None or order.end_date == current.term.end
+    return not (start_ok and end_ok)
+
+
+def _with_segment(current: Contract, order: Order, new: tuple[Segment, ...]) -> Contract:
+    kept = tuple(s for s in current.segments if s.start < order.start_date)
+    return replace(
+        current,
+        segments=kept + new,
+        upgrade_ids=(*current.upgrade_ids, order.id),
+        billed=current.billed + order.billed_to_date,
+    )
+
+
+def _nothing_to_amend(order: Order) -> str:
+    return (
+        f"{order.type.value} {order.id} has no contract to amend in this subscription "
+        f"({order.account_id}, {order.product}); record the `new` order first or fix `amends`"
+    )
+
+
+def _cross_product(order: Order, current: Contract) -> OrderError:
+    message = (
+        f"{order.type.value} {order.id} is for product {order.product!r} but {current.order_id} "
+        f"is for {current.order.product!r}; an upgrade or renewal stays within one product: "
+        "record this change as a recast"
+    )
+    return _error(order, ErrorCode.CROSS_PRODUCT_UPGRADE, message)
+
+
+def _amends_terminated(order: Order, current: Contract) -> OrderError:
+    message = (
+        f"{order.type.value} {order.id} amends {current.order_id}, which {current.terminated_by} "
+        f"terminates on {current.terminated_on}; a terminated subscription gets no renewal: "
+        "cancel the termination or record a new order"
+    )
+    return _error(order, ErrorCode.AMENDS_TERMINATED_CONTRACT, message)
+
+
+def _removal_too_large(order: Order, current: Contract, exc: RemovalTooLargeError) -> OrderError:
+    message = (
+        f"upgrade {order.id} removes {exc.removed} x {exc.sku} but {current.order_id} owns "
+        f"{exc.owned} on {order.start_date}; remove at most {exc.owned}, or check the sku"
+    )
+    return _error(order, ErrorCode.REMOVAL_EXCEEDS_OWNED, message)

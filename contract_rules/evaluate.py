@@ -1,0 +1,163 @@
+"""The top level: orders and a date in, per-subscription results (intents) out.
+
+`evaluate` takes a whole input; `evaluate_subscription` takes the orders of one subscription,
+so a caller can stream subscriptions one by one in constant memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from contract_rules.chains import Chain, build_chain
+from contract_rules.contracts import Contract, ContractState
+from contract_rules.credit import RecastCredit, recast_credit
+from contract_rules.milestones import Milestone, plan_milestones
+from contract_rules.model import Account, Order, RenewalTerms
+from contract_rules.settings import RuleSettings
+from contract_rules.spend import RenewalSpend, expected_renewal_spend
+from contract_rules.subscriptions import SubscriptionKey, group_orders, subscription_key
+from contract_rules.terms import Term, term_end, term_length
+from contract_rules.validation import OrderError
+
+
+class RenewalAction(StrEnum):
+    """What the pipeline should do with the renewal opportunity on the evaluation date."""
+
+    KEEP_OPEN = "keep_open"  # upsert it, open, with this amount and close date
+    CLOSE_WON = "close_won"  # automatic terms past the end date: close it won, raise the next
+    FLAG_LAPSED = "flag_lapsed"  # past the end date without an automatic close: flag it
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """The one open renewal opportunity the subscription should have."""
+
+    key: str
+    renews_order_id: str
+    spend: RenewalSpend
+    close_date: date
+    renewal_terms: RenewalTerms
+    action: RenewalAction
+    owner: str | None
+
+    @property
+    def term(self) -> Term:
+        """The renewal term: starts the day after the renewed contract ends, same length."""
+        return self.spend.term
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionResult:
+    """Everything the rules decide about one subscription on one date."""
+
+    account_id: str
+    product: str
+    state: ContractState | None
+    current_order_id: str | None
+    renewal: Renewal | None
+    recast_credits: tuple[RecastCredit, ...]
+    milestones: tuple[Milestone, ...]
+    errors: tuple[OrderError, ...]
+    contracts: tuple[Contract, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """All subscriptions of an input, sorted by account and product."""
+
+    as_of: date
+    subscriptions: tuple[SubscriptionResult, ...]
+
+
+def evaluate(
+    accounts: Iterable[Account], orders: Iterable[Order], as_of: date, settings: RuleSettings
+) -> Evaluation:
+    """Group `orders` into subscriptions and evaluate each on `as_of`."""
+    by_account = {a.id: a for a in accounts}
+    grouping = group_orders(orders)
+    results = tuple(
+        evaluate_subscription(
+            grouping.orders[key],
+            as_of,
+            settings,
+            account=by_account.get(key[0]),
+            everywhere=grouping.by_id,
+            key=key,
+            prior_errors=grouping.errors.get(key, ()),
+        )
+        for key in sorted(grouping.orders)
+    )
+    return Evaluation(as_of, results)
+
+
+def evaluate_subscription(
+    orders: Sequence[Order],
+    as_of: date,
+    settings: RuleSettings,
+    *,
+    account: Account | None = None,
+    everywhere: Mapping[str, Order] | None = None,
+    key: SubscriptionKey | None = None,
+    prior_errors: tuple[OrderError, ...] = (),
+) -> SubscriptionResult:
+    """Evaluate the orders of one subscription (see `group_orders`) on `as_of`."""
+    account_id, product = key or subscription_key(orders)
+    chain = build_chain(orders, settings, everywhere)
+    current = chain.in_force(as_of)
+    renewal = renewal_due(chain, as_of, settings, account)
+    playbook = settings.playbook_for(account.segment if account else None)
+    return SubscriptionResult(
+        account_id,
+        product,
+        current.state_on(as_of) if current else None,
+        current.order_id if current else None,
+        renewal,
+        recast_credits(chain, settings),
+        plan_milestones(renewal.close_date, playbook) if renewal else (),
+        prior_errors + chain.errors,
+        chain.contracts,
+    )
+
+
+def renewal_due(
+    chain: Chain, as_of: date, settings: RuleSettings, account: Account | None = None
+) -> Renewal | None:
+    """The renewal of the chain's latest contract, or None (terminated, replaced, renewed)."""
+    latest = chain.latest
+    if latest is None or latest.terminated_on or latest.superseded_from or latest.renewed_by:
+        return None
+    signed = latest.term
+    length = term_length(signed.start, signed.end)
+    start = signed.end + timedelta(days=1)
+    term = Term(start, term_end(start, length))
+    spend = expected_renewal_spend(latest.final_positions, term, length, settings)
+    return Renewal(
+        f"renewal:{latest.order_id}",
+        latest.order_id,
+        spend,
+        signed.end,
+        latest.renewal_terms,
+        _action(latest, as_of, settings),
+        account.owner if account else None,
+    )
+
+
+def recast_credits(chain: Chain, settings: RuleSettings) -> tuple[RecastCredit, ...]:
+    """One credit per recast in the chain, for the contract it replaced."""
+    return tuple(
+        recast_credit(c, c.superseded_from, settings.credit_policy)
+        for c in chain.contracts
+        if c.superseded_from is not None
+    )
+
+
+def _action(latest: Contract, as_of: date, settings: RuleSettings) -> RenewalAction:
+    if as_of <= latest.term.end:
+        return RenewalAction.KEEP_OPEN
+    automatic = latest.renewal_terms is RenewalTerms.AUTOMATIC
+    if automatic and settings.auto_close_automatic_renewals:
+        return RenewalAction.CLOSE_WON
+    return RenewalAction.FLAG_LAPSED

@@ -1,0 +1,168 @@
+"""The canonical model: what every CRM adapter translates its records into.
+
+Validation that needs only one record (a discount with both a percent and an amount, an
+end date before the start date) happens here, at the boundary, so a malformed file is
+rejected with the JSON path of the bad field. Rules that need several orders (an upgrade
+outside its contract's dates, a removal of more than is owned) are checked by the chain
+builder and come back as values, so one bad order never stops the run.
+
+Money is `Decimal`; recurring money (unit prices, pre-commitments, amount discounts on
+recurring lines) is a *yearly* rate. Dates are `date`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class OrderType(StrEnum):
+    """What an order does to its subscription (domain spec, "Order types")."""
+
+    NEW = "new"
+    UPGRADE = "upgrade"
+    RENEWAL = "renewal"
+    RECAST = "recast"
+    TERMINATION = "termination"
+
+
+class OrderStatus(StrEnum):
+    """Only closed-won orders grant anything; open and lost orders are ignored."""
+
+    CLOSED_WON = "closed_won"
+    OPEN = "open"
+    CLOSED_LOST = "closed_lost"
+
+
+class BrickKind(StrEnum):
+    """Line kinds; the kind decides whether a line counts toward the renewal."""
+
+    PLAN = "plan"
+    SUBSCRIPTION = "subscription"
+    ONE_TIME = "one_time"
+    USAGE = "usage"
+
+
+class DiscountKind(StrEnum):
+    """A recurring discount applies every term; a one-time discount the first term only."""
+
+    RECURRING = "recurring"
+    ONE_TIME = "one_time"
+
+
+class RenewalTerms(StrEnum):
+    """Automatic renewals keep plan, units and term; manual ones need the buyer's consent."""
+
+    AUTOMATIC = "automatic"
+    MANUAL = "manual"
+
+
+RECURRING_KINDS = frozenset({BrickKind.PLAN, BrickKind.SUBSCRIPTION})
+CONTRACT_TYPES = frozenset({OrderType.NEW, OrderType.RENEWAL, OrderType.RECAST})
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Discount(BaseModel):
+    """A percent off or an amount off one line; exactly one of the two is set."""
+
+    model_config = _FROZEN
+
+    kind: DiscountKind
+    percent: Decimal | None = Field(default=None, ge=0, le=100)
+    amount: Decimal | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _exactly_one_of_percent_or_amount(self) -> Self:
+        if (self.percent is None) == (self.amount is None):
+            msg = "a discount needs exactly one of `percent` or `amount`; set one, remove the other"
+            raise ValueError(msg)
+        return self
+
+
+class Line(BaseModel):
+    """One line item. `unit_price` is yearly for recurring kinds, per item for one-time.
+
+    `quantity` may be negative only on upgrade lines recorded as a delta (a removal).
+    `precommit` is the yearly committed amount of a usage brick.
+    """
+
+    model_config = _FROZEN
+
+    sku: str = Field(min_length=1)
+    kind: BrickKind
+    quantity: Decimal = Decimal(1)
+    unit_price: Decimal = Field(default=Decimal(0), ge=0)
+    precommit: Decimal | None = Field(default=None, ge=0)
+    discounts: tuple[Discount, ...] = ()
+
+    @model_validator(mode="after")
+    def _precommit_only_on_usage(self) -> Self:
+        if self.precommit is not None and self.kind is not BrickKind.USAGE:
+            msg = f"`precommit` is only for usage lines; this line is {self.kind.value!r}"
+            raise ValueError(msg)
+        return self
+
+
+class Order(BaseModel):
+    """One closed deal (or an open/lost one, which grants nothing).
+
+    A termination's `end_date` is the termination date, or null for "at the renewal date".
+    An upgrade's `end_date` may be null: the end date of the contract it amends never moves.
+    """
+
+    model_config = _FROZEN
+
+    id: str = Field(min_length=1)
+    account_id: str = Field(min_length=1)
+    type: OrderType
+    product: str = Field(min_length=1)
+    amends: str | None = None
+    start_date: date
+    end_date: date | None = None
+    renewal_terms: RenewalTerms = RenewalTerms.AUTOMATIC
+    billed_to_date: Decimal = Field(default=Decimal(0), ge=0)
+    status: OrderStatus = OrderStatus.CLOSED_WON
+    lines: tuple[Line, ...] = ()
+
+    @model_validator(mode="after")
+    def _dates_make_sense(self) -> Self:
+        needs_end = self.type in CONTRACT_TYPES
+        if needs_end and self.end_date is None:
+            msg = f"a {self.type.value} order needs an `end_date` (the last day of its term)"
+            raise ValueError(msg)
+        if self.end_date is not None and self.end_date < self.start_date:
+            msg = "`end_date` is before `start_date`; the end date is the last day of the term"
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _negative_quantities_only_on_upgrades(self) -> Self:
+        if self.type is not OrderType.UPGRADE and any(ln.quantity < 0 for ln in self.lines):
+            msg = "negative quantities (removals) are only allowed on upgrade orders"
+            raise ValueError(msg)
+        return self
+
+
+class Account(BaseModel):
+    """The customer; `segment` picks the milestone playbook."""
+
+    model_config = _FROZEN
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    segment: str = "standard"
+    owner: str | None = None
+
+
+class OrdersInput(BaseModel):
+    """The file read by `renewal-sync rules evaluate` (docs/orders-input.md)."""
+
+    model_config = _FROZEN
+
+    accounts: tuple[Account, ...] = ()
+    orders: tuple[Order, ...] = ()
