@@ -24,6 +24,8 @@ def _root() -> None:
 def _register() -> None:
     """Attach every command group (one line each, keep sorted)."""
     # -- command groups (add one import + one add_typer line per group) --
+    from sync.cli import rules  # noqa: PLC0415
+    app.add_typer(rules.app, name="rules")
     # -- end of command groups --
 
 
