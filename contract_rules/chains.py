@@ -96,9 +96,9 @@ class _Builder:
 
     def _target(self, order: Order) -> int | OrderError:
         """Index of the contract `order` amends, or why there is none."""
-        if not self.contracts:
-            return _error(order, ErrorCode.NOTHING_TO_AMEND, _nothing_to_amend(order))
         if order.amends is None:
+            if not self.contracts:
+                return _error(order, ErrorCode.NOTHING_TO_AMEND, _nothing_to_amend(order))
             return len(self.contracts) - 1
         index = self.owner.get(order.amends)
         if index is None:
