@@ -188,8 +188,8 @@ class LeaseRunLock(RunLock):
         return self._held
 
     def renew(self, now: datetime | None = None) -> bool:
-        """Extend the lease; fails if another holder took it over after it expired."""
-        return self.try_acquire(now)
+        """Extend a lease we hold; fails if another holder took it over after it expired."""
+        return self._held and self.try_acquire(now)
 
     def release(self) -> None:
         """Delete our lease row (never someone else's)."""

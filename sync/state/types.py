@@ -64,31 +64,54 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _json_default(value: object) -> object:
-    """Encode the few non-JSON values CRM payloads carry, deterministically."""
+def normalize(value: Any) -> Any:
+    """The canonical JSON form of a payload value, so equal values compare and hash equal.
+
+    Numbers that are whole become ints (a CRM returns 22500.0 for the 22500 we sent),
+    Decimal becomes a number, dates ISO text, datetimes UTC ISO text, sets sorted lists.
+    Anything else unknown is refused rather than stringified.
+    """
+    if isinstance(value, Mapping):
+        return {str(key): normalize(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalize(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted((normalize(item) for item in value), key=repr)
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float | Decimal):
+        return _number(value)
     if isinstance(value, datetime):
         return ensure_utc(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value) if math.isfinite(value) else str(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=repr)
     msg = f"cannot store {type(value).__name__} in a JSON payload"
     raise TypeError(msg)
 
 
-def canonical_json(payload: Mapping[str, Any]) -> str:
-    """Key-sorted, compact JSON: equal payloads give equal text whatever their key order."""
-    return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
-    )
+def _number(value: float | Decimal) -> int | float | str:
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value):
+        return int(value)
+    return float(value)
 
 
 def to_jsonable(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The payload as stored (Decimal -> float, date -> ISO text), so reads compare equal."""
-    result: dict[str, Any] = json.loads(canonical_json(payload))
+    """The payload as stored: :func:`normalize` applied, so reads compare equal to writes."""
+    result: dict[str, Any] = normalize(payload)
     return result
+
+
+def canonical_json(payload: Mapping[str, Any]) -> str:
+    """Key-sorted, compact JSON of the normalised payload: equal payloads, equal text."""
+    return json.dumps(
+        to_jsonable(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def payload_hash(payload: Mapping[str, Any]) -> str:
