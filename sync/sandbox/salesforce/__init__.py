@@ -1,0 +1,5 @@
+"""The Salesforce sandbox: an in-memory org speaking REST API v60.0 (see docs/sandbox-salesforce.md)."""
+
+from sync.sandbox.salesforce.sandbox import SalesforceSandbox
+
+__all__ = ["SalesforceSandbox"]
