@@ -138,7 +138,7 @@ def make_account(rng: Random, number: int, users: int) -> tuple[GenAccount, int]
     low, high = _SEATS[segment]
     licensed = low + below(rng, high + 1 - low)
     usage_percent = min(110, 25 + health * 3 // 4 + below(rng, 15))
-    name, slug = _name(number)
+    name, slug = account_name(number)
     suffix = pick(rng, _PUBLIC if segment == "public_sector" else _LEGAL)
     tld = ".gov" if segment == "public_sector" else pick(rng, _TLD)
     account = GenAccount(
@@ -153,7 +153,7 @@ def make_account(rng: Random, number: int, users: int) -> tuple[GenAccount, int]
     return account, health
 
 
-def _name(number: int) -> tuple[str, str]:
+def account_name(number: int) -> tuple[str, str]:
     """A unique (display name, domain slug) for account `number`."""
     pairs = len(_WORD_A) * len(_WORD_B)
     lap, index = divmod(number - 1, pairs)
