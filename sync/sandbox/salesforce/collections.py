@@ -71,10 +71,14 @@ def run_batch(
     results: list[dict[str, Any]] = []
     failed = False
     with org.store.transaction() as log:
-        for index, record in enumerate(records):
-            result = _one(org, record, index in locked, op, upsert)
-            failed = failed or not result["success"]
-            results.append(result)
+        try:
+            for index, record in enumerate(records):
+                result = _one(org, record, index in locked, op, upsert)
+                failed = failed or not result["success"]
+                results.append(result)
+        except ApiError:  # a request-level error (unknown field, bad JSON) writes nothing
+            org.store.rollback(log)
+            raise
         if failed and all_or_none:
             org.store.rollback(log)
             for result in results:

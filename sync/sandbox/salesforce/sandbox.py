@@ -60,7 +60,14 @@ class SalesforceSandbox:
         self.client_id, self.client_secret, self.username = client_id, client_secret, username
         self.org_id = "00DDn0000000001" + checksum("00DDn0000000001")
         self.integration_user_id = ""
-        self.writer = Writer(self.schema, self.store, self.ids, self.clock, lambda: self.integration_user_id, amount_rollup)
+        self.writer = Writer(
+            self.schema,
+            self.store,
+            self.ids,
+            self.clock,
+            lambda: self.integration_user_id,
+            amount_rollup,
+        )
         self.allowance = ApiAllowance(daily_limit)
         self.sessions = Sessions(self.org_id, seed)
         self._bootstrap()
@@ -74,20 +81,38 @@ class SalesforceSandbox:
             now=lambda: datetime.now(UTC),
         )
         queries = QueryService(self.schema, self.store, api_version)
-        self.org = Org(self.schema, self.store, self.writer, queries, self.allowance, self.clock, self.faults, api_version)
+        self.org = Org(
+            self.schema,
+            self.store,
+            self.writer,
+            queries,
+            self.allowance,
+            self.clock,
+            self.faults,
+            api_version,
+        )
         self.app = SalesforceApp(self.org, self.ledger, self.sessions, tokens)
 
     def _bootstrap(self) -> None:
         """The org's own rows: the integration user and the standard price book."""
         user_obj = self.schema.object("User")
         self.integration_user_id = self.ids.new(user_obj.key_prefix)
-        body = {"LastName": "Integration", "FirstName": "Renewal Sync", "Username": self.username, "Email": self.username}
+        body = {
+            "LastName": "Integration",
+            "FirstName": "Renewal Sync",
+            "Username": self.username,
+            "Email": self.username,
+        }
         created = self.writer.create(user_obj, body)
         row = self.store.table("User")[created]
         self.store.remove("User", created)
         self.store.put("User", {**row, "Id": self.integration_user_id, "IsActive": True})
-        pricebook = self.writer.create(self.schema.object("Pricebook2"), {"Name": "Standard Price Book", "IsActive": True})
-        self.store.put("Pricebook2", {**self.store.table("Pricebook2")[pricebook], "IsStandard": True})
+        pricebook = self.writer.create(
+            self.schema.object("Pricebook2"), {"Name": "Standard Price Book", "IsActive": True}
+        )
+        self.store.put(
+            "Pricebook2", {**self.store.table("Pricebook2")[pricebook], "IsStandard": True}
+        )
         self.standard_pricebook_id = pricebook
 
     # -- the Sandbox protocol -----------------------------------------------------------

@@ -1,0 +1,82 @@
+"""Serve a SalesforceSandbox over HTTPS on loopback and hand tests an unmodified client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from simple_salesforce import Salesforce
+
+from sync.sandbox.clock import SandboxClock
+from sync.sandbox.salesforce import SalesforceSandbox
+from sync.sandbox.salesforce.ids import IdFactory
+from sync.sandbox.server import ServedApp, serve_in_thread
+
+START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> SandboxClock:
+    return SandboxClock(START)
+
+
+@pytest.fixture
+def sandbox(clock: SandboxClock) -> SalesforceSandbox:
+    return SalesforceSandbox(clock=clock, seed=7)
+
+
+class _Current:
+    """One HTTPS server for the session, answering for whichever test's sandbox is current.
+
+    Stopping a werkzeug server waits for its poll interval (0.5 s), so a server per test
+    would dominate the run time; the sandboxes themselves stay one per test.
+    """
+
+    sandbox: SalesforceSandbox | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        assert self.sandbox is not None, "no sandbox is being served"
+        return self.sandbox.wsgi_app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedApp, _Current]]:
+    current = _Current()
+    with serve_in_thread(current, tls_dir=tmp_path_factory.mktemp("tls")) as app:
+        yield app, current
+
+
+@pytest.fixture
+def served(
+    sandbox: SalesforceSandbox, _server: tuple[ServedApp, _Current], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ServedApp]:
+    """The sandbox served over HTTPS; REQUESTS_CA_BUNDLE trusts the loopback certificate."""
+    app, current = _server
+    assert app.ca_bundle is not None
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(app.ca_bundle))
+    current.sandbox = sandbox
+    yield app
+    current.sandbox = None
+
+
+@pytest.fixture
+def sf(sandbox: SalesforceSandbox, served: ServedApp) -> Salesforce:
+    """A plain simple-salesforce client, exactly as a user would build it from the exports."""
+    return Salesforce(instance_url=served.url, session_id=sandbox.issue_token(), version="60.0")
+
+
+def add(sandbox: SalesforceSandbox, sobject: str, **values: Any) -> str:
+    """Insert one row through the org's save pipeline without an API call."""
+    with sandbox.store.lock:
+        return sandbox.writer.create(sandbox.schema.object(sobject), values)
+
+
+def add_accounts(sandbox: SalesforceSandbox, count: int, prefix: str = "Acme") -> list[str]:
+    return [add(sandbox, "Account", Name=f"{prefix} {i:05d}", Segment__c="standard") for i in range(count)]
+
+
+def unused_id(prefix: str) -> str:
+    """A well-formed 18-character id (valid checksum) that no row has."""
+    return IdFactory(10**9).new(prefix)
