@@ -1,0 +1,1 @@
+"""Shipped default mappings: a standard Salesforce org and a standard HubSpot portal."""
