@@ -76,9 +76,9 @@ def simulate(rng: Random, chain: Chain, segment: str, health: int, seats: int) -
             recast_left = False
             months = _recast(rng, chain, between(rng, low, high))
             continue
-        decide = current.end - below(rng, 61) * _DAYS
+        decide = max(last, current.end - below(rng, 61) * _DAYS)  # never before a change
         if decide > today:
-            _live_tail(rng, chain, months)
+            _live_tail(rng, chain, months, last)
             return
         if not _decide(rng, chain, decide, months, health):
             return
@@ -232,8 +232,7 @@ def _decide(rng: Random, chain: Chain, decide: date, months: int, health: int) -
         chain.renew(decide, months, extras=extras)
         return True
     if outcome == "terminate":
-        low = max(current.start, decide - 30 * _DAYS)
-        notice = between(rng, low, min(chain.today, current.end))
+        notice = between(rng, decide, min(chain.today, current.end))  # decide <= both
         chain.terminate(notice, None if chance(rng, 70) else between(rng, notice, current.end))
     elif outcome == "lose":
         chain.renew(decide, months, "closed_lost")
@@ -242,54 +241,55 @@ def _decide(rng: Random, chain: Chain, decide: date, months: int, health: int) -
     return False
 
 
-def _live_tail(rng: Random, chain: Chain, months: int) -> None:
+def _live_tail(rng: Random, chain: Chain, months: int, last: date) -> None:
     """A term whose decision is ahead: rarely an early notice, a few hand-made renewals."""
     current = chain.contract()
     assert current.end is not None
     if current.start <= chain.today and chance(rng, 3):
-        notice = between(rng, max(current.start, chain.today - 60 * _DAYS), chain.today)
+        low = max(current.start, last, chain.today - 60 * _DAYS)
+        notice = between(rng, min(low, chain.today), chain.today)
         chain.terminate(notice, None if chance(rng, 70) else between(rng, notice, current.end))
     elif chance(rng, 7):
         chain.renew(current.end, months, "open")
 
 
 def showcase(chains: dict[str, Chain], today: date) -> None:
-    """Account 1: every order type, status, brick kind and discount shape, in 10 orders."""
+    """Account 1: every order type, status, brick kind and discount shape, in 10 orders.
+
+    Its Analytics new order is the domain spec's worked example (expected renewal spend
+    $22,500; $25,350 after the upgrade adding 10 seats), so an end-to-end test can check the
+    amount the service writes against the spec's own number.
+    """
     month = today.replace(day=1)
     a = chains["Analytics"]
-    a.tier = "GROWTH"
+    a.renewal_terms, a.quarterly, a.tier = "manual", False, "GROWTH"
     a.hold("GROWTH", 1, (pct("recurring", 10),))
     a.hold("SEAT", 20, (pct("recurring", 5),))
-    a.hold("PACK", 2)
     a.hold("USAGE", 1, precommit=Decimal(6_000))
     a.hold("OVERAGE", 1)
     start = anniversary(month, -20)
-    a.new(
-        start,
-        start - 20 * _DAYS,
-        12,
-        (("ONBOARDING", 1, ()), ("SERVICES", 20, ()), ("GROWTH", 0, (amount("one_time", 1_000),))),
-    )
-    a.upgrade(
-        anniversary(start, 4),
-        anniversary(start, 4) - 5 * _DAYS,
-        ((a.family.sku("SEAT"), 10), (a.family.sku("PACK"), -1)),
-    )
+    first_term: Extras = (("ONBOARDING", 1, ()), ("GROWTH", 0, (amount("one_time", 1_000),)))
+    a.new(start, start - 20 * _DAYS, 12, first_term)
+    upgrade = anniversary(start, 4)
+    a.upgrade(upgrade, upgrade - 5 * _DAYS, ((a.family.sku("SEAT"), 10),))
     a.renew(anniversary(start, 12) - 15 * _DAYS, 12)
     a.apply(a.plan_move("ENTERPRISE"))
-    a.recast(anniversary(month, -2), anniversary(month, -2) - 10 * _DAYS, 12)
-    a.renew(anniversary(month, 10) - _DAYS, 12, "open")
+    recast = anniversary(month, -2)
+    a.recast(recast, recast - 10 * _DAYS, 12, (("SERVICES", 20, ()),))
+    a.renew(anniversary(recast, 12) - _DAYS, 12, "open")  # made by hand: to be adopted
     p = chains["Platform"]
-    p.tier = "GROWTH"
+    p.renewal_terms, p.quarterly, p.tier = "automatic", True, "GROWTH"
     p.hold("GROWTH", 1, (amount("recurring", 1_000),))
     p.hold("SEAT", 30)
+    p.hold("PACK", 2)
     p.hold("USAGE", 1, precommit=Decimal(12_000))
     start = anniversary(month, -13) - _DAYS  # a month end
     p.new(start, start - 7 * _DAYS, 24)
-    p.upgrade(start + 60 * _DAYS, start + 55 * _DAYS, p.plan_move("ENTERPRISE"))
+    p.upgrade(start + 60 * _DAYS, start + 55 * _DAYS,
+              (*p.plan_move("ENTERPRISE"), (p.family.sku("PACK"), -1)))  # fmt: skip
     p.terminate(today - 10 * _DAYS, None)
     s = chains["Support"]
-    s.tier = "BASIC"
+    s.renewal_terms, s.quarterly, s.tier = "manual", False, "BASIC"
     s.hold("BASIC", 1)
     start = anniversary(today.replace(day=15), -14)
     s.new(start, start - 3 * _DAYS, 12, (("ONBOARDING", 1, (pct("one_time", 50),)),))

@@ -86,6 +86,13 @@ def test_ten_opportunities_hold_every_order_type_status_and_brick_kind() -> None
     assert {line.kind for o in orders for line in o.lines} == BRICK_KINDS
 
 
+def test_the_showcase_analytics_chain_is_the_specs_worked_example() -> None:
+    new, upgrade, renewal, *_ = orders_of(bundles(10))
+    assert (new.order_type, upgrade.order_type, renewal.order_type) == ("new", "upgrade", "renewal")
+    assert _renewal_spend(new) == Decimal("22500")  # domain.md, "Expected renewal spend"
+    assert _renewal_spend(renewal) == Decimal("25350")  # after the upgrade adding 10 seats
+
+
 def test_a_thousand_opportunities_hold_every_shape() -> None:
     orders = orders_of(bundles(1_000))
     assert Counter(o.order_type for o in orders).keys() == ORDER_TYPES
@@ -257,6 +264,21 @@ def _check_lines(order: GenOrder, skus: dict[str, GenProduct]) -> None:
         assert order.end_date is not None
         assert order.start_date <= order.end_date
         assert order.billed_to_date >= 0
+
+
+def _renewal_spend(order: GenOrder) -> Decimal:
+    """The domain's expected renewal spend of a full line set, recurring discounts applied."""
+    total = Decimal(0)
+    for line in order.lines:
+        if line.kind == "usage":
+            total += line.precommit or 0
+        elif line.kind != "one_time":
+            value = line.quantity * line.unit_price
+            for d in line.discounts:
+                if d.kind == "recurring":
+                    value -= value * d.percent / 100 if d.percent is not None else d.amount or 0
+            total += value
+    return total
 
 
 def _current_contracts(data: list[AccountBundle]) -> list[GenOrder]:
