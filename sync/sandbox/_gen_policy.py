@@ -285,8 +285,8 @@ def showcase(chains: dict[str, Chain], today: date) -> None:
     p.hold("USAGE", 1, precommit=Decimal(12_000))
     start = anniversary(month, -13) - _DAYS  # a month end
     p.new(start, start - 7 * _DAYS, 24)
-    p.upgrade(start + 60 * _DAYS, start + 55 * _DAYS,
-              (*p.plan_move("ENTERPRISE"), (p.family.sku("PACK"), -1)))  # fmt: skip
+    move_and_drop_a_pack = (*p.plan_move("ENTERPRISE"), (p.family.sku("PACK"), -1))
+    p.upgrade(start + 60 * _DAYS, start + 55 * _DAYS, move_and_drop_a_pack)
     p.terminate(today - 10 * _DAYS, None)
     s = chains["Support"]
     s.renewal_terms, s.quarterly, s.tier = "manual", False, "BASIC"
