@@ -9,13 +9,21 @@ renewal or recast already replaced is an error that names the replacement.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from contract_rules.contracts import Contract, Segment
-from contract_rules.entitlements import RemovalTooLargeError, apply_delta, full_set
+from contract_rules.contracts import (
+    Contract,
+    Segment,
+    contract_term,
+    last_day,
+    segment_on,
+)
+from contract_rules.entitlements import RemovalTooLargeError, apply_delta, full_set, own_lines
 from contract_rules.model import Order, OrderStatus, OrderType
 from contract_rules.settings import RuleSettings, UpgradeLines
+from contract_rules.terms import Term
 from contract_rules.validation import ErrorCode, OrderError
 
 _TYPE_RANK = {
@@ -60,16 +68,80 @@ class Chain:
         return found
 
 
-@dataclass(slots=True)
+class _Draft:
+    """A contract while its chain is being built (mutable; frozen into `Contract` at the end)."""
+
+    __slots__ = (
+        "billed",
+        "order",
+        "renewed_by",
+        "segments",
+        "superseded_by",
+        "superseded_from",
+        "term",
+        "terminated_by",
+        "terminated_on",
+        "upgrade_ids",
+    )
+
+    def __init__(self, order: Order, first: Segment) -> None:
+        self.order = order
+        self.term: Term = contract_term(order)
+        self.segments: list[Segment] = [first]
+        self.upgrade_ids: list[str] = []
+        self.billed: Decimal = order.billed_to_date
+        self.superseded_from: date | None = None
+        self.superseded_by: str | None = None
+        self.terminated_on: date | None = None
+        self.terminated_by: str | None = None
+        self.renewed_by: str | None = None
+
+    @property
+    def order_id(self) -> str:
+        return self.order.id
+
+    @property
+    def last_day(self) -> date:
+        return last_day(self.term, self.terminated_on, self.superseded_from)
+
+    def freeze(self) -> Contract:
+        return Contract(
+            self.order,
+            self.term,
+            tuple(self.segments),
+            tuple(self.upgrade_ids),
+            self.billed,
+            self.superseded_from,
+            self.superseded_by,
+            self.terminated_on,
+            self.terminated_by,
+            self.renewed_by,
+        )
+
+
 class _Builder:
-    settings: RuleSettings
-    by_id: Mapping[str, Order]
-    everywhere: Mapping[str, Order]
-    contracts: list[Contract] = field(default_factory=list)
-    owner: dict[str, int] = field(default_factory=dict)
-    rejected: set[str] = field(default_factory=set)
-    inactive: set[str] = field(default_factory=set)
-    errors: list[OrderError] = field(default_factory=list)
+    __slots__ = (
+        "by_id",
+        "contracts",
+        "errors",
+        "everywhere",
+        "inactive",
+        "owner",
+        "rejected",
+        "settings",
+    )
+
+    def __init__(
+        self, settings: RuleSettings, by_id: Mapping[str, Order], everywhere: Mapping[str, Order]
+    ) -> None:
+        self.settings = settings
+        self.by_id = by_id
+        self.everywhere = everywhere
+        self.contracts: list[_Draft] = []
+        self.owner: dict[str, int] = {}
+        self.rejected: set[str] = set()
+        self.inactive: set[str] = set()
+        self.errors: list[OrderError] = []
 
     def add(self, order: Order) -> None:
         if order.status is not OrderStatus.CLOSED_WON:
@@ -145,12 +217,8 @@ class _Builder:
         return None
 
     def _open(self, order: Order) -> None:
-        positions = full_set(order.lines, order.id)
-        contract = Contract(
-            order, (Segment(order.start_date, positions),), (), order.billed_to_date
-        )
         self.owner[order.id] = len(self.contracts)
-        self.contracts.append(contract)
+        self.contracts.append(_Draft(order, own_lines(order)))
 
     def _renewal(self, order: Order, index: int) -> OrderError | None:
         current = self.contracts[index]
@@ -162,7 +230,7 @@ class _Builder:
                 f"on {current.term.end}; a renewal starts the day after: fix its start date"
             )
             return _error(order, ErrorCode.OVERLAPPING_CONTRACTS, message)
-        self.contracts[index] = replace(current, renewed_by=order.id)
+        current.renewed_by = order.id
         self._open(order)
         return None
 
@@ -175,9 +243,7 @@ class _Builder:
                 "in force: fix its start date, or record a renewal"
             )
             return _error(order, ErrorCode.RECAST_OUTSIDE_CONTRACT, message)
-        self.contracts[index] = replace(
-            current, superseded_from=order.start_date, superseded_by=order.id
-        )
+        current.superseded_from, current.superseded_by = order.start_date, order.id
         self._open(order)
         return None
 
@@ -194,18 +260,17 @@ class _Builder:
             )
             return _error(order, ErrorCode.UPGRADE_OUTSIDE_CONTRACT, message)
         try:
-            positions = self._upgraded_positions(order, current)
+            segment = self._upgraded(order, current)
         except RemovalTooLargeError as exc:
             return _removal_too_large(order, current, exc)
-        self.contracts[index] = _with_segment(current, order, positions)
+        _add_segment(current, order, segment)
         self.owner[order.id] = index
         return None
 
-    def _upgraded_positions(self, order: Order, current: Contract) -> tuple[Segment, ...]:
+    def _upgraded(self, order: Order, current: _Draft) -> Segment:
         if self.settings.upgrade_lines is UpgradeLines.FULL_SET:
-            return (Segment(order.start_date, full_set(order.lines, order.id)),)
-        owned = current.positions_on(order.start_date)
-        return (Segment(order.start_date, apply_delta(owned, order.lines, order.id)),)
+            return full_set(order)
+        return apply_delta(segment_on(current.segments, order.start_date), order)
 
     def _terminate(self, order: Order, index: int) -> OrderError | None:
         current = self.contracts[index]
@@ -223,7 +288,7 @@ class _Builder:
                 f"{current.order.start_date}; set its end_date within the contract"
             )
             return _error(order, ErrorCode.TERMINATION_BEFORE_START, message)
-        self.contracts[index] = replace(current, terminated_on=last, terminated_by=order.id)
+        current.terminated_on, current.terminated_by = last, order.id
         self.owner[order.id] = index
         return None
 
@@ -242,27 +307,27 @@ def build_chain(
     builder = _Builder(settings, {o.id: o for o in ordered}, everywhere or {})
     for order in ordered:
         builder.add(order)
-    return Chain(tuple(builder.contracts), tuple(builder.errors))
+    return Chain(tuple(d.freeze() for d in builder.contracts), tuple(builder.errors))
 
 
 def _error(order: Order, code: ErrorCode, message: str) -> OrderError:
     return OrderError(order.id, code, message)
 
 
-def _outside(order: Order, current: Contract) -> bool:
+def _outside(order: Order, current: _Draft) -> bool:
     start_ok = current.order.start_date <= order.start_date <= current.last_day
     end_ok = order.end_date is None or order.end_date == current.term.end
     return not (start_ok and end_ok)
 
 
-def _with_segment(current: Contract, order: Order, new: tuple[Segment, ...]) -> Contract:
-    kept = tuple(s for s in current.segments if s.start < order.start_date)
-    return replace(
-        current,
-        segments=kept + new,
-        upgrade_ids=(*current.upgrade_ids, order.id),
-        billed=current.billed + order.billed_to_date,
-    )
+def _add_segment(current: _Draft, order: Order, segment: Segment) -> None:
+    """From the upgrade's start, its entitlements replace the ones in force."""
+    segments = current.segments
+    while segments and segments[-1].start >= order.start_date:
+        segments.pop()
+    segments.append(segment)
+    current.upgrade_ids.append(order.id)
+    current.billed += order.billed_to_date
 
 
 def _nothing_to_amend(order: Order) -> str:
@@ -272,7 +337,7 @@ def _nothing_to_amend(order: Order) -> str:
     )
 
 
-def _cross_product(order: Order, current: Contract) -> OrderError:
+def _cross_product(order: Order, current: _Draft) -> OrderError:
     message = (
         f"{order.type.value} {order.id} is for product {order.product!r} but {current.order_id} "
         f"is for {current.order.product!r}; an upgrade or renewal stays within one product: "
@@ -281,7 +346,7 @@ def _cross_product(order: Order, current: Contract) -> OrderError:
     return _error(order, ErrorCode.CROSS_PRODUCT_UPGRADE, message)
 
 
-def _amends_terminated(order: Order, current: Contract) -> OrderError:
+def _amends_terminated(order: Order, current: _Draft) -> OrderError:
     message = (
         f"{order.type.value} {order.id} amends {current.order_id}, which {current.terminated_by} "
         f"terminates on {current.terminated_on}; a terminated subscription gets no renewal: "
@@ -290,7 +355,7 @@ def _amends_terminated(order: Order, current: Contract) -> OrderError:
     return _error(order, ErrorCode.AMENDS_TERMINATED_CONTRACT, message)
 
 
-def _removal_too_large(order: Order, current: Contract, exc: RemovalTooLargeError) -> OrderError:
+def _removal_too_large(order: Order, current: _Draft, exc: RemovalTooLargeError) -> OrderError:
     message = (
         f"upgrade {order.id} removes {exc.removed} x {exc.sku} but {current.order_id} owns "
         f"{exc.owned} on {order.start_date}; remove at most {exc.owned}, or check the sku"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from contract_rules.contracts import Contract, Position, Segment
-from contract_rules.model import BrickKind
+from contract_rules.contracts import Contract, Segment
+from contract_rules.model import BrickKind, Line
 from contract_rules.money import ZERO, not_negative, to_cents
 from contract_rules.settings import CreditPolicy
 from contract_rules.spend import charged_value
@@ -66,7 +66,7 @@ def _delivered_by_day(contract: Contract, recast_start: date) -> Decimal:
         stop = segments[index + 1].start if index + 1 < len(segments) else recast_start
         days = (min(stop, recast_start) - start).days
         if days > 0:
-            total += _recurring_term_value(segment.positions, years) * days / days_in_term
+            total += _recurring_term_value(segment.lines, years) * days / days_in_term
     return total
 
 
@@ -79,24 +79,22 @@ def _delivered_by_month(contract: Contract, recast_start: date, months: int) -> 
         month_start = anniversary(term.start, index)
         if month_start >= recast_start:
             break
-        positions = contract.positions_on(month_start)
-        total += _recurring_term_value(positions, years) / months
+        lines = contract.entitlements_on(month_start).lines
+        total += _recurring_term_value(lines, years) / months
     return total
 
 
-def _recurring_term_value(positions: tuple[Position, ...], years: Decimal) -> Decimal:
-    return sum(
-        (charged_value(p, years) for p in positions if p.kind is not BrickKind.ONE_TIME), ZERO
-    )
+def _recurring_term_value(lines: tuple[Line, ...], years: Decimal) -> Decimal:
+    return sum((charged_value(p, years) for p in lines if p.kind is not BrickKind.ONE_TIME), ZERO)
 
 
 def _one_time_delivered(contract: Contract, recast_start: date) -> Decimal:
     """One-time items of segments started before the recast, each counted once."""
     seen: dict[tuple[str, str, Decimal], Decimal] = {}
     for segment in _started(contract.segments, recast_start):
-        for p in segment.positions:
+        for p, source in zip(segment.lines, segment.sources, strict=True):
             if p.kind is BrickKind.ONE_TIME:
-                seen[(p.order_id, p.sku, p.unit_price)] = charged_value(p, ZERO)
+                seen[(source, p.sku, p.unit_price)] = charged_value(p, ZERO)
     return sum(seen.values(), ZERO)
 
 

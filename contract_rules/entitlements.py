@@ -1,12 +1,11 @@
-"""How an upgrade's lines change what a contract grants (delta or full set)."""
+"""How orders set what a contract grants: a contract's own lines, delta or full-set upgrades."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
-from contract_rules.contracts import Position
-from contract_rules.model import Line
+from contract_rules.contracts import Segment, same_terms
+from contract_rules.model import Line, Order
 from contract_rules.money import ZERO
 
 
@@ -20,61 +19,58 @@ class RemovalTooLargeError(Exception):
         self.owned = owned
 
 
-def full_set(lines: Sequence[Line], order_id: str) -> tuple[Position, ...]:
-    """The whole new set of lines, as recorded by renewals, recasts and full-set upgrades."""
-    for line in lines:
+def own_lines(order: Order) -> Segment:
+    """A new, renewal or recast order grants exactly its lines (the full set for its term)."""
+    return Segment(order.start_date, order.lines, (order.id,) * len(order.lines))
+
+
+def full_set(order: Order) -> Segment:
+    """A full-set upgrade: its lines replace the contract's; quantities cannot be negative."""
+    for line in order.lines:
         if line.quantity < ZERO:
             raise RemovalTooLargeError(line.sku, -line.quantity, ZERO)
-    return tuple(Position.from_line(line, order_id) for line in lines if line.quantity)
+    return own_lines(order)
 
 
-def apply_delta(
-    positions: Sequence[Position], lines: Sequence[Line], order_id: str
-) -> tuple[Position, ...]:
+def apply_delta(owned: Segment, order: Order) -> Segment:
     """Add positive lines, remove negative ones; matched by sku.
 
-    An addition at the same price and discounts as an owned position grows it; at another
-    price it opens a new position, so the ledger shows both prices. A removal takes from the
-    most recently added position of the sku first (last in, first out), so an upgrade followed
-    by its exact reverse gives back the original entitlements.
+    An addition at the same price and discounts as an owned line grows it; at another price
+    it opens a new line, so the ledger shows both prices. A removal takes from the most
+    recently added line of the sku first (last in, first out), so an upgrade followed by its
+    exact reverse gives back the original entitlements.
     """
-    current = list(positions)
-    for line in lines:
+    lines, sources = list(owned.lines), list(owned.sources)
+    for line in order.lines:
         if line.quantity > ZERO:
-            _add(current, line, order_id)
+            _add(lines, sources, line, order.id)
         elif line.quantity < ZERO:
-            _remove(current, line.sku, -line.quantity)
-    return tuple(p for p in current if p.quantity)
+            _remove(lines, line.sku, -line.quantity)
+    kept = [i for i, line in enumerate(lines) if line.quantity]
+    return Segment(order.start_date, tuple(lines[i] for i in kept), tuple(sources[i] for i in kept))
 
 
-def _add(current: list[Position], line: Line, order_id: str) -> None:
-    for index, position in enumerate(current):
-        if position.same_terms(line):
-            current[index] = _with_quantity(position, position.quantity + line.quantity)
+def _add(lines: list[Line], sources: list[str], line: Line, order_id: str) -> None:
+    for index, owned in enumerate(lines):
+        if same_terms(owned, line):
+            lines[index] = _with_quantity(owned, owned.quantity + line.quantity)
             return
-    current.append(Position.from_line(line, order_id))
+    lines.append(line)
+    sources.append(order_id)
 
 
-def _remove(current: list[Position], sku: str, quantity: Decimal) -> None:
-    owned = sum((p.quantity for p in current if p.sku == sku), ZERO)
+def _remove(lines: list[Line], sku: str, quantity: Decimal) -> None:
+    owned = sum((ln.quantity for ln in lines if ln.sku == sku), ZERO)
     if quantity > owned:
         raise RemovalTooLargeError(sku, quantity, owned)
-    for index in range(len(current) - 1, -1, -1):
-        position = current[index]
-        if position.sku != sku or not quantity:
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if line.sku != sku or not quantity:
             continue
-        taken = min(quantity, position.quantity)
-        current[index] = _with_quantity(position, position.quantity - taken)
+        taken = min(quantity, line.quantity)
+        lines[index] = _with_quantity(line, line.quantity - taken)
         quantity -= taken
 
 
-def _with_quantity(position: Position, quantity: Decimal) -> Position:
-    return Position(
-        position.sku,
-        position.kind,
-        quantity,
-        position.unit_price,
-        position.precommit,
-        position.discounts,
-        position.order_id,
-    )
+def _with_quantity(line: Line, quantity: Decimal) -> Line:
+    return line.model_copy(update={"quantity": quantity})

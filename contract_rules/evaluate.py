@@ -133,7 +133,7 @@ def renewal_due(
     length = term_length(signed.start, signed.end)
     start = signed.end + timedelta(days=1)
     term = Term(start, term_end(start, length))
-    spend = expected_renewal_spend(latest.final_positions, term, length, settings)
+    spend = expected_renewal_spend(latest.final, term, length, settings)
     return Renewal(
         f"renewal:{latest.order_id}",
         latest.order_id,

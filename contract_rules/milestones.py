@@ -7,8 +7,8 @@ on a weekend moves to the Friday before (a task due on Sunday is read on Monday:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,8 +34,7 @@ class Playbook(BaseModel):
     steps: tuple[MilestoneStep, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Milestone:
+class Milestone(NamedTuple):
     """A task to raise on the renewal: the step, and the day it is due."""
 
     key: str
@@ -80,7 +79,27 @@ def business_day_on_or_before(day: date) -> date:
 
 
 def plan_milestones(end_date: date, playbook: Playbook) -> tuple[Milestone, ...]:
-    """Every step of `playbook` with its due date, earliest first."""
+    """Every step of `playbook` with its due date, earliest first.
+
+    Memoised per (end date, playbook object): contracts cluster on month ends, and the cache
+    keeps a reference to the playbook so its id cannot be reused while cached.
+    """
+    key = (end_date, id(playbook))
+    cached = _PLANNED.get(key)
+    if cached is not None and cached[0] is playbook:
+        return cached[1]
+    if len(_PLANNED) >= _CACHE_SIZE:
+        _PLANNED.clear()
+    planned = _plan(end_date, playbook)
+    _PLANNED[key] = (playbook, planned)
+    return planned
+
+
+_CACHE_SIZE = 65_536
+_PLANNED: dict[tuple[date, int], tuple[Playbook, tuple[Milestone, ...]]] = {}
+
+
+def _plan(end_date: date, playbook: Playbook) -> tuple[Milestone, ...]:
     planned = (
         Milestone(
             step.key,
@@ -104,4 +123,4 @@ def milestones_to_raise(planned: Iterable[Milestone], first_seen: date) -> tuple
     upcoming = tuple(m for m in ordered if m.due_date >= first_seen)
     if not past:
         return upcoming
-    return (replace(past[-1], due_date=first_seen), *upcoming)
+    return (past[-1]._replace(due_date=first_seen), *upcoming)

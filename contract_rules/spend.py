@@ -8,12 +8,13 @@ half-up to cents and the amount is the sum of the rounded lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
+from typing import NamedTuple
 
-from contract_rules.contracts import Position
-from contract_rules.model import BrickKind, DiscountKind
+from contract_rules.contracts import Segment
+from contract_rules.model import BrickKind, DiscountKind, Line
 from contract_rules.money import HUNDRED, ONE, ZERO, not_negative, to_cents
 from contract_rules.settings import PricingMethod, RuleSettings
 from contract_rules.terms import Term, TermLength
@@ -28,8 +29,7 @@ USAGE_DISCOUNT_IGNORED = "; discounts on usage change the metered rate, not the 
 NO_LIST_PRICE = "; no list price for this sku, contract price kept"
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerLine:
+class LedgerLine(NamedTuple):
     """One line of the current contract and what it adds to the renewal amount."""
 
     sku: str
@@ -52,30 +52,36 @@ class RenewalSpend:
 
 
 def expected_renewal_spend(
-    positions: Iterable[Position], term: Term, length: TermLength, settings: RuleSettings
+    final: Segment, term: Term, length: TermLength, settings: RuleSettings
 ) -> RenewalSpend:
-    """Price `positions` (the contract's last-day entitlements) for the renewal `term`."""
+    """Price `final` (the contract's last-day entitlements) for the renewal `term`."""
     years = length.years_fraction
-    lines = tuple(ledger_line(p, years, settings) for p in positions)
+    lines = tuple(
+        map(partial(ledger_line, years=years, settings=settings), final.lines, final.sources)
+    )
     return RenewalSpend(sum((ln.value for ln in lines), ZERO), term, lines)
 
 
-def ledger_line(position: Position, years: Decimal, settings: RuleSettings) -> LedgerLine:
+def ledger_line(
+    position: Line, order_id: str, *, years: Decimal, settings: RuleSettings
+) -> LedgerLine:
     """How one position counts toward the renewal, with its reason and rounded value."""
     kind = position.kind
     if kind is BrickKind.ONE_TIME:
-        return _line(position, position.unit_price, False, ONE_TIME, ZERO)
+        return _line(
+            position, order_id, position.unit_price, included=False, reason=ONE_TIME, value=ZERO
+        )
     if kind is BrickKind.USAGE:
-        return _usage_line(position, years, settings)
+        return _usage_line(position, order_id, years, settings)
     price, note = _renewal_price(position, settings)
     value = _recurring_value(position, price, years, renewal=True)
     reason = PLAN_FEE if kind is BrickKind.PLAN else ADD_ON
     if any(d.kind is DiscountKind.ONE_TIME for d in position.discounts):
         reason += ONE_TIME_DISCOUNT_DROPPED
-    return _line(position, price, True, reason + note, value)
+    return _line(position, order_id, price, included=True, reason=reason + note, value=value)
 
 
-def charged_value(position: Position, years: Decimal) -> Decimal:
+def charged_value(position: Line, years: Decimal) -> Decimal:
     """What a position is worth on its own contract term, after every discount.
 
     Used for recast credits: one-time discounts did apply to the term being recast.
@@ -87,17 +93,21 @@ def charged_value(position: Position, years: Decimal) -> Decimal:
     return _recurring_value(position, position.unit_price, years, renewal=False)
 
 
-def _usage_line(position: Position, years: Decimal, settings: RuleSettings) -> LedgerLine:
+def _usage_line(
+    position: Line, order_id: str, years: Decimal, settings: RuleSettings
+) -> LedgerLine:
     if position.precommit is None:
-        return _line(position, position.unit_price, False, USAGE_ON_USE, ZERO)
+        return _line(
+            position, order_id, position.unit_price, included=False, reason=USAGE_ON_USE, value=ZERO
+        )
     value = position.precommit * years
     if settings.pricing is PricingMethod.UPLIFT:
         value = value * (HUNDRED + settings.uplift_percent) / HUNDRED
     reason = PRECOMMIT + (USAGE_DISCOUNT_IGNORED if position.discounts else "")
-    return _line(position, position.unit_price, True, reason, value)
+    return _line(position, order_id, position.unit_price, included=True, reason=reason, value=value)
 
 
-def _renewal_price(position: Position, settings: RuleSettings) -> tuple[Decimal, str]:
+def _renewal_price(position: Line, settings: RuleSettings) -> tuple[Decimal, str]:
     """The yearly unit price the renewal uses, and a note when the setting could not apply."""
     method = settings.pricing
     if method is PricingMethod.SAME:
@@ -108,13 +118,11 @@ def _renewal_price(position: Position, settings: RuleSettings) -> tuple[Decimal,
     return (position.unit_price, NO_LIST_PRICE) if listed is None else (listed, "")
 
 
-def _recurring_value(
-    position: Position, price: Decimal, years: Decimal, *, renewal: bool
-) -> Decimal:
+def _recurring_value(position: Line, price: Decimal, years: Decimal, *, renewal: bool) -> Decimal:
     return _discounted(price * position.quantity * years, position, years, renewal=renewal)
 
 
-def _discounted(gross: Decimal, position: Position, years: Decimal, *, renewal: bool) -> Decimal:
+def _discounted(gross: Decimal, position: Line, years: Decimal, *, renewal: bool) -> Decimal:
     """Percent discounts first (compounded), then amounts; never below zero.
 
     A recurring amount discount is a yearly rate like the price it reduces, so it scales
@@ -134,7 +142,7 @@ def _discounted(gross: Decimal, position: Position, years: Decimal, *, renewal: 
 
 
 def _line(
-    position: Position, price: Decimal, included: bool, reason: str, value: Decimal
+    position: Line, order_id: str, price: Decimal, *, included: bool, reason: str, value: Decimal
 ) -> LedgerLine:
     return LedgerLine(
         position.sku,
@@ -144,5 +152,5 @@ def _line(
         included,
         reason,
         to_cents(value),
-        position.order_id,
+        order_id,
     )

@@ -5,22 +5,25 @@ first of the next month (Jan 31 + 1 month -> Mar 1), so a term that starts on th
 of a month ends on the last day of a month: 2024-02-29 + 12 months ends 2025-02-28, and
 2026-01-31 + 1 month ends 2026-02-28. A term that is not a whole number of months is
 "m months and d days"; its renewal has the same m months and d days from its own start.
+
+Terms are tuples and the two calculations are memoised: contracts cluster on a few dates
+(month starts and ends), and this runs for every subscription.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
 ONE_DAY = timedelta(days=1)
 _DAYS_PER_YEAR = Decimal(365)
 _TWELVE = Decimal(12)
 
 
-@dataclass(frozen=True, slots=True)
-class TermLength:
+class TermLength(NamedTuple):
     """A term's length as whole months plus leftover days (0 for whole-month terms)."""
 
     months: int
@@ -33,8 +36,7 @@ class TermLength:
         return value + Decimal(self.days) / _DAYS_PER_YEAR if self.days else value
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     """An inclusive range of days: `end` is the last day of service."""
 
     start: date
@@ -56,6 +58,7 @@ def anniversary(start: date, months: int) -> date:
     return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
 
 
+@lru_cache(maxsize=65_536)
 def term_length(start: date, end: date) -> TermLength:
     """The largest whole number of months fitting in [start, end], plus leftover days."""
     after = end + ONE_DAY
@@ -67,6 +70,7 @@ def term_length(start: date, end: date) -> TermLength:
     return TermLength(months, (after - boundary).days)
 
 
+@lru_cache(maxsize=65_536)
 def term_end(start: date, length: TermLength) -> date:
     """The last day of a term of `length` starting on `start`."""
     return anniversary(start, length.months) + timedelta(days=length.days) - ONE_DAY

@@ -93,11 +93,14 @@ def test_full_set_upgrades_replace_the_lines():
     settings = RuleSettings(upgrade_lines=UpgradeLines.FULL_SET)
     up = upgrade("O-2", date(2026, 7, 1), (*GROWTH, seats(30)))
     (contract,) = _chain(new_order(), up, settings=settings).contracts
-    assert [(p.sku, p.quantity) for p in contract.final_positions] == [
+    assert [(p.sku, p.quantity) for p in contract.final.lines] == [
         ("GROWTH", D(1)),
         ("SEAT", D(30)),
     ]
-    assert [p.sku for p in contract.positions_on(date(2026, 6, 30))][:2] == ["GROWTH", "SEAT"]
+    assert [p.sku for p in contract.entitlements_on(date(2026, 6, 30)).lines][:2] == [
+        "GROWTH",
+        "SEAT",
+    ]
 
 
 def test_cross_product_upgrade_is_rejected_and_says_to_use_a_recast():
@@ -127,7 +130,7 @@ def test_removing_more_than_is_owned_is_rejected_and_keeps_the_last_valid_state(
     (error,) = chain.errors
     assert error.code is ErrorCode.REMOVAL_EXCEEDS_OWNED
     assert "remove at most 20" in error.message
-    seat = next(p for p in chain.contracts[0].final_positions if p.sku == "SEAT")
+    seat = next(p for p in chain.contracts[0].final.lines if p.sku == "SEAT")
     assert seat.quantity == D(20)
 
 
