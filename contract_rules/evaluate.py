@@ -104,8 +104,8 @@ def evaluate_subscription(
     prior_errors: tuple[OrderError, ...] = (),
 ) -> SubscriptionResult:
     """Evaluate the orders of one subscription (see `group_orders`) on `as_of`."""
-    account_id, product = key or subscription_key(orders)
     chain = build_chain(orders, settings, everywhere)
+    account_id, product = key or _key_of(chain, orders)
     current = chain.in_force(as_of)
     renewal = renewal_due(chain, as_of, settings, account)
     playbook = settings.playbook_for(account.segment if account else None)
@@ -152,6 +152,14 @@ def recast_credits(chain: Chain, settings: RuleSettings) -> tuple[RecastCredit, 
         for c in chain.contracts
         if c.superseded_from is not None
     )
+
+
+def _key_of(chain: Chain, orders: Sequence[Order]) -> SubscriptionKey:
+    """The first contract names the subscription; without one, fall back to the grouping rule."""
+    if chain.contracts:
+        first = chain.contracts[0].order
+        return (first.account_id, first.product)
+    return subscription_key(orders)
 
 
 def _action(latest: Contract, as_of: date, settings: RuleSettings) -> RenewalAction:
