@@ -118,7 +118,7 @@ def health_tier(score: Decimal, settings: HealthSettings) -> HealthTier:
 
 
 def _values(signals: HealthSignals) -> tuple[tuple[HealthPart, Decimal | None], ...]:
-    nps = None if signals.nps is None else nps_part(signals.nps)
+    nps = None if signals.nps is None else _clamp(nps_part(signals.nps))
     return (
         (HealthPart.USAGE, _clamp(signals.usage)),
         (HealthPart.SUPPORT, _clamp(signals.support)),

@@ -59,3 +59,10 @@ def test_usage_part_is_active_over_licensed_seats_capped_at_100():
     assert usage_part(D(45), D(50)) == D(90)
     assert usage_part(D(70), D(50)) == D(100)
     assert usage_part(D(1), D(0)) is None
+
+
+def test_out_of_range_inputs_are_clamped_to_0_100():
+    score = health_score(HealthSignals(nps=D(250), usage=D(-10)), EQUAL)
+    assert score is not None
+    assert [p.value for p in score.parts] == [D(0), D(100)]
+    assert score.score == D("50.0")
