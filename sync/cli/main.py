@@ -25,7 +25,11 @@ def _register() -> None:
     """Attach every command group (one line each, keep sorted)."""
     # -- command groups (add one import + one add_typer line per group) --
     from sync.cli import rules  # noqa: PLC0415
+
     app.add_typer(rules.app, name="rules")
+    from sync.cli import sandbox  # noqa: PLC0415
+
+    app.add_typer(sandbox.app, name="sandbox")
     # -- end of command groups --
 
 

@@ -20,7 +20,7 @@ class Sandbox(Protocol):
     def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
         """The WSGI callable that speaks the CRM's wire protocol."""
 
-    def load(self, dataset: Dataset) -> None:
+    def load(self, dataset: Dataset) -> object:
         """Insert a generated dataset (streams it; does not count as API calls)."""
 
     def env_exports(self, base_url: str, ca_bundle: str | None) -> dict[str, str]:

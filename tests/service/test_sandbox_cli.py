@@ -1,0 +1,59 @@
+"""`renewal-sync sandbox serve` prints export lines that point an unmodified client at it."""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import hubspot
+import pytest
+import simple_salesforce
+
+
+@contextmanager
+def _served(crm: str, expect: str) -> Iterator[dict[str, str]]:
+    command = [sys.executable, "-m", "sync.cli.main", "sandbox", "serve", "--crm", crm]
+    command += ["--accounts", "5", "--today", "2026-11-21"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    exports: dict[str, str] = {}
+    try:
+        assert process.stdout is not None
+        while expect not in exports:
+            line = process.stdout.readline()
+            assert line, process.stderr.read() if process.stderr else "sandbox exited"
+            name, _, value = line.removeprefix("export ").strip().partition("=")
+            exports[name] = shlex.split(value)[0]
+        yield exports
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+
+
+@pytest.mark.slow
+def test_salesforce_sandbox_serves_an_unmodified_simple_salesforce(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with _served("salesforce", "REQUESTS_CA_BUNDLE") as env:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", env["REQUESTS_CA_BUNDLE"])
+        sf = simple_salesforce.Salesforce(
+            instance_url=env["SF_INSTANCE_URL"], session_id=env["SF_ACCESS_TOKEN"], version="60.0"
+        )
+        result = sf.query("SELECT Id, Account.Name FROM Opportunity ORDER BY Id LIMIT 5")
+        assert result["totalSize"] == 5
+        assert all(record["Account"]["Name"] for record in result["records"])
+        assert env["SF_INSTANCE_URL"].startswith("https://127.0.0.1:")
+
+
+@pytest.mark.slow
+def test_hubspot_sandbox_serves_an_unmodified_hubspot_client() -> None:
+    with _served("hubspot", "HUBSPOT_API_HOST") as env:
+        client = hubspot.HubSpot(
+            access_token=env["HUBSPOT_ACCESS_TOKEN"], host=env["HUBSPOT_API_HOST"]
+        )
+        page = client.crm.companies.basic_api.get_page(limit=3, properties=["name"])
+        assert len(page.results) == 3
+        assert all(company.properties["name"] for company in page.results)
