@@ -149,8 +149,9 @@ class SalesforceApp:
                 return self.fault_response(kinds[FaultKind.HTTP_STATUS])
             if FaultKind.EXPIRED_SESSION in kinds:
                 self.sessions.revoke(request.headers.get("Authorization"))
-            user = self.sessions.user_for(request.headers.get("Authorization"))
-            if counted:
+            user = self.sessions.run_as
+            if counted:  # everything but the versions list needs a session and is counted
+                user = self.sessions.user_for(request.headers.get("Authorization"))
                 self.org.allowance.consume()
             with self.org.store.lock:
                 self.org.writer.current_user = lambda: user

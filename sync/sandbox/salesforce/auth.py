@@ -51,6 +51,7 @@ class Sessions:
         self._rng = random.Random(seed)
         self._tokens: dict[str, str] = {}
         self._lock = threading.Lock()
+        self.run_as = ""  # the integration user; set by the sandbox once it exists
 
     def issue(self, user_id: str) -> str:
         with self._lock:

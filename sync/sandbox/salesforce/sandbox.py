@@ -71,6 +71,7 @@ class SalesforceSandbox:
         self.allowance = ApiAllowance(daily_limit)
         self.sessions = Sessions(self.org_id, seed)
         self._bootstrap()
+        self.sessions.run_as = self.integration_user_id
         tokens = TokenEndpoint(
             self.sessions,
             client_id=client_id,

@@ -8,6 +8,7 @@ retyping a field in Setup would; stored values of a dropped field become invisib
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -151,6 +152,13 @@ def field_from_spec(name: str, spec: dict[str, Any]) -> FieldDef:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _parse(text: str) -> Any:
+    """Parsed YAML, cached: every sandbox builds fresh (mutable) objects from it."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+
+
 def _picklist_value(text: str) -> PicklistValue:
     default = text.endswith("*")
     value = text.rstrip("*")
@@ -172,7 +180,7 @@ class Schema:
             text = resources.files(__package__).joinpath("schema.yaml").read_text("utf-8")
         else:
             text = path.read_text("utf-8")
-        document = yaml.safe_load(text)
+        document = _parse(text)
         objects: dict[str, ObjectDef] = {}
         for name, spec in document["objects"].items():
             fields = _system_fields()
