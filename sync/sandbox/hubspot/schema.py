@@ -10,6 +10,7 @@ at runtime (drop or alter a property) to provoke drift.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -96,13 +97,17 @@ class ObjectSchema:
     defaults: tuple[str, ...]
     read_only: bool
     properties: dict[str, PropertyDef] = field(default_factory=dict)
+    unique_cache: tuple[str, ...] | None = None
 
     def get(self, name: str) -> PropertyDef | None:
         return self.properties.get(name)
 
     @property
-    def unique_properties(self) -> list[str]:
-        return [p.name for p in self.properties.values() if p.unique]
+    def unique_properties(self) -> tuple[str, ...]:
+        """Cached: every write consults it twice (PortalSchema resets it on schema changes)."""
+        if self.unique_cache is None:
+            self.unique_cache = tuple(p.name for p in self.properties.values() if p.unique)
+        return self.unique_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,17 +138,20 @@ class PortalSchema:
     def add_property(self, object_type: str, prop: PropertyDef) -> None:
         with self._lock:
             self.objects[object_type].properties[prop.name] = prop
+            self.objects[object_type].unique_cache = None
 
     def drop_property(self, object_type: str, name: str) -> None:
         """Test helper: the property disappears (drift), values already stored stay unseen."""
         with self._lock:
             self.objects[object_type].properties.pop(name, None)
+            self.objects[object_type].unique_cache = None
 
     def alter_property(self, object_type: str, name: str, **changes: Any) -> PropertyDef:
         """Test helper: e.g. `alter_property("deals", "order_type", options=("new",))`."""
         with self._lock:
             props = self.objects[object_type].properties
             props[name] = replace(props[name], **changes)
+            self.objects[object_type].unique_cache = None
             return props[name]
 
     def stage(self, object_type: str, pipeline: str, stage_id: str) -> Stage | None:
@@ -298,8 +306,11 @@ def parse_moment(text: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+@functools.lru_cache(maxsize=8192)
 def iso_ms(moment: datetime) -> str:
-    """`2026-01-31T09:30:00.000Z`: how v3 answers datetimes (createdAt, hs_lastmodifieddate)."""
+    """`2026-01-31T09:30:00.000Z`: how v3 answers datetimes (createdAt, hs_lastmodifieddate).
+
+    Cached: a load stamps hundreds of thousands of records with a few thousand instants."""
     utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
