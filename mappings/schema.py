@@ -153,6 +153,11 @@ class Mapping(BaseModel):
         """The file the mapping was loaded from."""
         return self._source
 
+    @property
+    def lines(self) -> dict[str, int]:
+        """Key path -> line in the file (a copy)."""
+        return dict(self._lines)
+
     def line_of(self, path: str) -> int | None:
         """The line of `path` in the file, or of its nearest parent that has one."""
         return nearest_line(self._lines, path)
