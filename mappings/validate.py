@@ -30,6 +30,12 @@ Found = list[tuple[str, str, str]]
 _UNITS = [u.value for u in Unit]
 _POLICIES = [p.value for p in Policy]
 _DISCOUNT_AS = ["percent", "amount"]
+_KEY_EXAMPLES = {
+    **{(c, "salesforce"): "Renewal_Sync_Key__c (an external id)" for c in WRITE},
+    **{(c, "hubspot"): "renewal_sync_key (a unique property)" for c in WRITE},
+    ("account_rollup", "salesforce"): "Id (the account itself)",
+    ("account_rollup", "hubspot"): "hs_object_id (the company itself)",
+}
 _MAPPABLE = frozenset({Kind.ID, Kind.TEXT, Kind.ENUM, Kind.BOOL})
 
 
@@ -52,8 +58,8 @@ def check_write(crm: str, name: str, concept: WriteConcept) -> Found:
     table = WRITE[name]
     found: Found = []
     if not concept.key_field:
-        example = "hs_object_id" if name == "account_rollup" and crm == "hubspot" else "Id"
-        hint = f"name the field that keys {name} records (an external id, or {example})"
+        example = _KEY_EXAMPLES.get((name, crm), "an external-id field")
+        hint = f"name the field that keys {name} records, e.g. {example}"
         found.append((path, "missing `key_field`", hint))
     found += _names(path, name, concept.fields, table)
     for field, spec in concept.fields.items():
