@@ -1,4 +1,7 @@
-"""The Salesforce sandbox: an in-memory org speaking REST API v60.0 (see docs/sandbox-salesforce.md)."""
+"""The Salesforce sandbox: an in-memory org speaking REST API v60.0.
+
+See docs/sandbox-salesforce.md.
+"""
 
 from sync.sandbox.salesforce.sandbox import SalesforceSandbox
 

@@ -31,14 +31,18 @@ from sync.sandbox.server import drop_connection
 if TYPE_CHECKING:
     from sync.sandbox.salesforce.auth import Sessions, TokenEndpoint
 
-TOKEN_PATH = "/services/oauth2/token"
+TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 - a URL path, not a secret
 JSON_TYPE = "application/json;charset=UTF-8"
 _FAULT_BODIES = {
     429: ("REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."),
-    500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)"),
+    500: (
+        "UNKNOWN_EXCEPTION",
+        "An unexpected error occurred. Please include this ErrorId if you contact support: "
+        "1234567890-12345 (-1234567890)",
+    ),
     502: ("SERVER_UNAVAILABLE", "Bad gateway"),
     503: ("SERVER_UNAVAILABLE", "Server temporarily unavailable. Please retry your request."),
-}  # fmt: skip
+}
 Handler = Callable[[Org, Request, dict[str, str]], Reply]
 
 
@@ -46,28 +50,107 @@ def _routes(version: str) -> list[tuple[str, str, Handler]]:
     data = f"/services/data/v{version}"
     q = "query"
     return [
-        ("GET", "/services/data", lambda o, r, a: Reply(200, [{"label": "Spring '24", "url": data, "version": version}])),
-        ("GET", data, lambda o, r, a: Reply(200, {"sobjects": f"{data}/sobjects", "query": f"{data}/query", "queryAll": f"{data}/queryAll", "limits": f"{data}/limits", "composite": f"{data}/composite"})),
+        (
+            "GET",
+            "/services/data",
+            lambda o, r, a: Reply(200, [{"label": "Spring '24", "url": data, "version": version}]),
+        ),
+        (
+            "GET",
+            data,
+            lambda o, r, a: Reply(
+                200,
+                {
+                    "sobjects": f"{data}/sobjects",
+                    "query": f"{data}/query",
+                    "queryAll": f"{data}/queryAll",
+                    "limits": f"{data}/limits",
+                    "composite": f"{data}/composite",
+                },
+            ),
+        ),
         ("GET", f"{data}/limits", lambda o, r, a: rows.limits(o)),
         ("GET", f"{data}/{q}", lambda o, r, a: _query(o, r, include_deleted=False)),
         ("GET", f"{data}/queryAll", lambda o, r, a: _query(o, r, include_deleted=True)),
         ("GET", f"{data}/{q}/<locator>", lambda o, r, a: Reply(200, o.queries.more(a["locator"]))),
-        ("GET", f"{data}/queryAll/<locator>", lambda o, r, a: Reply(200, o.queries.more(a["locator"]))),
+        (
+            "GET",
+            f"{data}/queryAll/<locator>",
+            lambda o, r, a: Reply(200, o.queries.more(a["locator"])),
+        ),
         ("GET", f"{data}/sobjects", lambda o, r, a: rows.describe_all(o)),
         ("GET", f"{data}/sobjects/<sobject>", lambda o, r, a: rows.sobject_info(o, a["sobject"])),
-        ("POST", f"{data}/sobjects/<sobject>", lambda o, r, a: rows.create(o, r.method, r.path, a["sobject"], _json(r))),
-        ("GET", f"{data}/sobjects/<sobject>/describe", lambda o, r, a: rows.describe(o, a["sobject"])),
-        ("GET", f"{data}/sobjects/<sobject>/<id>", lambda o, r, a: rows.get(o, a["sobject"], a["id"], r.args.get("fields"))),
-        ("PATCH", f"{data}/sobjects/<sobject>/<id>", lambda o, r, a: rows.update(o, r.method, r.path, a["sobject"], a["id"], _json(r))),
-        ("DELETE", f"{data}/sobjects/<sobject>/<id>", lambda o, r, a: rows.delete(o, r.method, r.path, a["sobject"], a["id"])),
-        ("GET", f"{data}/sobjects/<sobject>/<field>/<path:value>", lambda o, r, a: rows.get_by_external(o, a["sobject"], a["field"], a["value"], r.args.get("fields"))),
-        ("PATCH", f"{data}/sobjects/<sobject>/<field>/<path:value>", lambda o, r, a: rows.upsert(o, r.method, r.path, a["sobject"], a["field"], a["value"], _json(r))),
-        ("POST", f"{data}/composite/sobjects", lambda o, r, a: collections.create(o, r.method, r.path, _json(r))),
-        ("PATCH", f"{data}/composite/sobjects", lambda o, r, a: collections.update(o, r.method, r.path, _json(r))),
-        ("DELETE", f"{data}/composite/sobjects", lambda o, r, a: collections.delete(o, r.method, r.path, r.args.get("ids", ""), _flag(r.args.get("allOrNone")))),
-        ("GET", f"{data}/composite/sobjects/<sobject>", lambda o, r, a: collections.retrieve(o, a["sobject"], r.args.get("ids", ""), r.args.get("fields", ""))),
-        ("PATCH", f"{data}/composite/sobjects/<sobject>/<field>", lambda o, r, a: collections.upsert(o, r.method, r.path, a["sobject"], a["field"], _json(r))),
-    ]  # fmt: skip
+        (
+            "POST",
+            f"{data}/sobjects/<sobject>",
+            lambda o, r, a: rows.create(o, r.method, r.path, a["sobject"], _json(r)),
+        ),
+        (
+            "GET",
+            f"{data}/sobjects/<sobject>/describe",
+            lambda o, r, a: rows.describe(o, a["sobject"]),
+        ),
+        (
+            "GET",
+            f"{data}/sobjects/<sobject>/<id>",
+            lambda o, r, a: rows.get(o, a["sobject"], a["id"], r.args.get("fields")),
+        ),
+        (
+            "PATCH",
+            f"{data}/sobjects/<sobject>/<id>",
+            lambda o, r, a: rows.update(o, r.method, r.path, a["sobject"], a["id"], _json(r)),
+        ),
+        (
+            "DELETE",
+            f"{data}/sobjects/<sobject>/<id>",
+            lambda o, r, a: rows.delete(o, r.method, r.path, a["sobject"], a["id"]),
+        ),
+        (
+            "GET",
+            f"{data}/sobjects/<sobject>/<field>/<path:value>",
+            lambda o, r, a: rows.get_by_external(
+                o, a["sobject"], a["field"], a["value"], r.args.get("fields")
+            ),
+        ),
+        (
+            "PATCH",
+            f"{data}/sobjects/<sobject>/<field>/<path:value>",
+            lambda o, r, a: rows.upsert(
+                o, r.method, r.path, a["sobject"], a["field"], a["value"], _json(r)
+            ),
+        ),
+        (
+            "POST",
+            f"{data}/composite/sobjects",
+            lambda o, r, a: collections.create(o, r.method, r.path, _json(r)),
+        ),
+        (
+            "PATCH",
+            f"{data}/composite/sobjects",
+            lambda o, r, a: collections.update(o, r.method, r.path, _json(r)),
+        ),
+        (
+            "DELETE",
+            f"{data}/composite/sobjects",
+            lambda o, r, a: collections.delete(
+                o, r.method, r.path, r.args.get("ids", ""), _flag(r.args.get("allOrNone"))
+            ),
+        ),
+        (
+            "GET",
+            f"{data}/composite/sobjects/<sobject>",
+            lambda o, r, a: collections.retrieve(
+                o, a["sobject"], r.args.get("ids", ""), r.args.get("fields", "")
+            ),
+        ),
+        (
+            "PATCH",
+            f"{data}/composite/sobjects/<sobject>/<field>",
+            lambda o, r, a: collections.upsert(
+                o, r.method, r.path, a["sobject"], a["field"], _json(r)
+            ),
+        ),
+    ]
 
 
 def _template(rule: str) -> str:
@@ -135,7 +218,7 @@ class SalesforceApp:
             return self.error_response(not_found(), counted=False)
         handler, template = self.handlers[str(endpoint)]
         self.ledger.record(request.method, template)
-        return self.api(request, handler, args, counted=path != "/services/data")
+        return self.api(request, handler, dict(args), counted=path != "/services/data")
 
     def api(
         self, request: Request, handler: Handler, args: dict[str, str], *, counted: bool
@@ -163,7 +246,7 @@ class SalesforceApp:
         return self.json_response(reply.status, reply.body, counted=counted)
 
     def token(self, request: Request) -> Response:
-        form = {k: v for k, v in request.form.items()}
+        form = dict(request.form.items())
         faults = self.org.faults.fire("POST", TOKEN_PATH)
         status_faults = [f for f in faults if f.kind is FaultKind.HTTP_STATUS]
         if status_faults:
@@ -228,7 +311,13 @@ class SalesforceApp:
 
 def _describe_rule(rule: FaultRule) -> dict[str, Any]:
     return {
-        "kind": rule.kind.value, "status": rule.status, "share": rule.share, "times": rule.times,
-        "after": rule.after, "seconds": rule.seconds, "path": rule.path_contains,
-        "methods": sorted(rule.methods) if rule.methods else None, "fired": rule.fired,
-    }  # fmt: skip
+        "kind": rule.kind.value,
+        "status": rule.status,
+        "share": rule.share,
+        "times": rule.times,
+        "after": rule.after,
+        "seconds": rule.seconds,
+        "path": rule.path_contains,
+        "methods": sorted(rule.methods) if rule.methods else None,
+        "fired": rule.fired,
+    }

@@ -32,7 +32,7 @@ from sync.sandbox.salesforce.errors import ApiError, OAuthError
 
 AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-_TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._"
+_TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._"  # noqa: S105 - an alphabet
 
 
 def load_public_key(pem: str | bytes) -> Any:

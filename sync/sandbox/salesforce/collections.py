@@ -21,7 +21,8 @@ MAX_RECORDS = 200
 MAX_RETRIEVE = 2000
 ROLLED_BACK = RecordError(
     "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-    "Record rolled back because not all records were valid and the request was using AllOrNone header",
+    "Record rolled back because not all records were valid and the request was using "
+    "AllOrNone header",
 )
 Operation = Callable[[dict[str, Any]], tuple[str | None, bool | None]]
 
@@ -62,6 +63,7 @@ def run_batch(
     method: str,
     path: str,
     records: list[dict[str, Any]],
+    *,
     all_or_none: bool,
     op: Operation,
     upsert: bool = False,
@@ -134,7 +136,7 @@ def create(org: Org, method: str, path: str, body: Any) -> Reply:
         obj = org.writer.object(_type_of(org, record))
         return org.writer.create(obj, record), True
 
-    return run_batch(org, method, path, records, all_or_none, op)
+    return run_batch(org, method, path, records, all_or_none=all_or_none, op=op)
 
 
 def update(org: Org, method: str, path: str, body: Any) -> Reply:
@@ -150,10 +152,12 @@ def update(org: Org, method: str, path: str, body: Any) -> Reply:
         org.writer.update(obj, record_id, record)
         return record_id, False
 
-    return run_batch(org, method, path, records, all_or_none, op)
+    return run_batch(org, method, path, records, all_or_none=all_or_none, op=op)
 
 
-def upsert(org: Org, method: str, path: str, sobject: str, field_name: str, body: Any) -> Reply:
+def upsert(  # noqa: PLR0917 - mirrors the route's path parameters
+    org: Org, method: str, path: str, sobject: str, field_name: str, body: Any
+) -> Reply:
     records, all_or_none = _records(body)
     obj = org.writer.object(sobject)
     field = obj.field(field_name)
@@ -176,7 +180,7 @@ def upsert(org: Org, method: str, path: str, sobject: str, field_name: str, body
             )
         return org.writer.upsert(obj, field.name, coerce(field, key), record)
 
-    return run_batch(org, method, path, records, all_or_none, op, upsert=True)
+    return run_batch(org, method, path, records, all_or_none=all_or_none, op=op, upsert=True)
 
 
 def _key_of(record: dict[str, Any], field_name: str) -> Any:
@@ -221,4 +225,4 @@ def delete(org: Org, method: str, path: str, ids: str, all_or_none: bool) -> Rep
         org.writer.delete(record["Id"])
         return record["Id"], False
 
-    return run_batch(org, method, path, records, all_or_none, op)
+    return run_batch(org, method, path, records, all_or_none=all_or_none, op=op)

@@ -57,7 +57,7 @@ class RecordError:
         }
 
 
-class RecordFailure(Exception):
+class RecordFailure(Exception):  # noqa: N818 - named after the SaveResult it becomes
     """Raised while validating one record; becomes a `success: false` SaveResult."""
 
     def __init__(self, status_code: str, message: str, fields: tuple[str, ...] = ()) -> None:

@@ -56,9 +56,13 @@ class Loader:
         now = format_datetime(sandbox.clock.now())
         user = sandbox.integration_user_id
         self.stamp = {
-            "IsDeleted": False, "CreatedDate": now, "CreatedById": user,
-            "LastModifiedDate": now, "LastModifiedById": user, "SystemModstamp": now,
-        }  # fmt: skip
+            "IsDeleted": False,
+            "CreatedDate": now,
+            "CreatedById": user,
+            "LastModifiedDate": now,
+            "LastModifiedById": user,
+            "SystemModstamp": now,
+        }
         self.users: dict[str, str] = {}
         self.entries: dict[str, Row] = {}
         self.names: dict[str, str] = {}
@@ -74,10 +78,18 @@ class Loader:
         with self.store.lock:
             for user in dataset.users:
                 first, _, last = user.name.rpartition(" ")
-                row = self.put("User", "005", {
-                    "FirstName": first or None, "LastName": last, "Name": user.name,
-                    "Username": user.email, "Email": user.email, "IsActive": True,
-                })  # fmt: skip
+                row = self.put(
+                    "User",
+                    "005",
+                    {
+                        "FirstName": first or None,
+                        "LastName": last,
+                        "Name": user.name,
+                        "Username": user.email,
+                        "Email": user.email,
+                        "IsActive": True,
+                    },
+                )
                 self.users[user.key] = row["Id"]
             for product in dataset.products:
                 self._product(
@@ -88,40 +100,77 @@ class Loader:
 
     def _product(self, sku: str, name: str, family: str, kind: str, price: Decimal) -> None:
         self.names[sku] = name
-        product = self.put("Product2", "01t", {
-            "Name": name, "ProductCode": sku, "Family": family, "IsActive": True, "Brick_Kind__c": kind,
-        })  # fmt: skip
-        self.entries[sku] = self.put("PricebookEntry", "01u", {
-            "Pricebook2Id": self.sb.standard_pricebook_id, "Product2Id": product["Id"],
-            "UnitPrice": float(price), "IsActive": True, "UseStandardPrice": False,
-        })  # fmt: skip
+        product = self.put(
+            "Product2",
+            "01t",
+            {
+                "Name": name,
+                "ProductCode": sku,
+                "Family": family,
+                "IsActive": True,
+                "Brick_Kind__c": kind,
+            },
+        )
+        self.entries[sku] = self.put(
+            "PricebookEntry",
+            "01u",
+            {
+                "Pricebook2Id": self.sb.standard_pricebook_id,
+                "Product2Id": product["Id"],
+                "UnitPrice": float(price),
+                "IsActive": True,
+                "UseStandardPrice": False,
+            },
+        )
 
     def _account(self, bundle: AccountBundle) -> None:
         gen = bundle.account
         owner = self.users.get(gen.owner_key, self.sb.integration_user_id)
-        account = self.put("Account", "001", {
-            "Name": gen.name, "OwnerId": owner, "Website": f"https://{gen.domain}",
-            "Type": "Customer - Direct", "Segment__c": gen.segment,
-            "Licensed_Seats__c": float(gen.licensed_seats), "Active_Seats__c": float(gen.active_seats),
-        })  # fmt: skip
+        account = self.put(
+            "Account",
+            "001",
+            {
+                "Name": gen.name,
+                "OwnerId": owner,
+                "Website": f"https://{gen.domain}",
+                "Type": "Customer - Direct",
+                "Segment__c": gen.segment,
+                "Licensed_Seats__c": float(gen.licensed_seats),
+                "Active_Seats__c": float(gen.active_seats),
+            },
+        )
         order_ids = {order.key: self.new_id("006") for order in bundle.orders}
         for order in bundle.orders:
             self._order(order, order_ids, account["Id"], owner)
         for case in bundle.cases:
             created = format_datetime(case.created_at)
-            self.put("Case", "500", {
-                "AccountId": account["Id"], "OwnerId": owner, "Subject": case.subject,
-                "Status": "Closed" if case.closed else "New", "Priority": case.priority,
-                "IsClosed": case.closed, "CaseNumber": case.key,
-                "ClosedDate": format_datetime(case.closed_at) if case.closed_at else None,
-                "CreatedDate": created,
-            })  # fmt: skip
+            self.put(
+                "Case",
+                "500",
+                {
+                    "AccountId": account["Id"],
+                    "OwnerId": owner,
+                    "Subject": case.subject,
+                    "Status": "Closed" if case.closed else "New",
+                    "Priority": case.priority,
+                    "IsClosed": case.closed,
+                    "CaseNumber": case.key,
+                    "ClosedDate": format_datetime(case.closed_at) if case.closed_at else None,
+                    "CreatedDate": created,
+                },
+            )
         for nps in bundle.nps:
-            self.put("NPS_Response__c", "a00", {
-                "Name": nps.key, "Account__c": account["Id"], "Score__c": float(nps.score),
-                "Responded_At__c": format_datetime(nps.submitted_at),
-                "CreatedDate": format_datetime(nps.submitted_at),
-            })  # fmt: skip
+            self.put(
+                "NPS_Response__c",
+                "a00",
+                {
+                    "Name": nps.key,
+                    "Account__c": account["Id"],
+                    "Score__c": float(nps.score),
+                    "Responded_At__c": format_datetime(nps.submitted_at),
+                    "CreatedDate": format_datetime(nps.submitted_at),
+                },
+            )
 
     def _order(
         self, order: GenOrder, order_ids: dict[str, str], account_id: str, owner: str
@@ -131,28 +180,44 @@ class Loader:
         amended = order_ids.get(order.amends_key) if order.amends_key else None
         opportunity_id = order_ids[order.key]
         lines = [self._line(line, order, opportunity_id) for line in order.lines]
-        self.put("Opportunity", "006", {
-            "Name": order.name, "AccountId": account_id, "OwnerId": owner, "StageName": stage,
-            "CloseDate": order.close_date.isoformat(),
-            "Amount": round(sum(line["TotalPrice"] for line in lines), 2),
-            "Type": ORDER_TYPES.get(order.order_type, "New Customer"), "IsClosed": closed, "IsWon": won,
-            "Probability": probability, "ForecastCategoryName": forecast,
-            "Pricebook2Id": self.sb.standard_pricebook_id,
-            "Contract_Start_Date__c": order.start_date.isoformat(),
-            "Contract_End_Date__c": order.end_date.isoformat() if order.end_date else None,
-            "Renewal_Terms__c": order.renewal_terms.capitalize(),
-            "Amended_Opportunity__c": amended,
-            "Renewed_Opportunity__c": amended if order.order_type == "renewal" else None,
-            "Product_Family__c": order.product, "Billed_To_Date__c": float(order.billed_to_date),
-            "Renewal_Lapsed__c": False,
-        }, opportunity_id)  # fmt: skip
+        self.put(
+            "Opportunity",
+            "006",
+            {
+                "Name": order.name,
+                "AccountId": account_id,
+                "OwnerId": owner,
+                "StageName": stage,
+                "CloseDate": order.close_date.isoformat(),
+                "Amount": round(sum(line["TotalPrice"] for line in lines), 2),
+                "Type": ORDER_TYPES.get(order.order_type, "New Customer"),
+                "IsClosed": closed,
+                "IsWon": won,
+                "Probability": probability,
+                "ForecastCategoryName": forecast,
+                "Pricebook2Id": self.sb.standard_pricebook_id,
+                "Contract_Start_Date__c": order.start_date.isoformat(),
+                "Contract_End_Date__c": order.end_date.isoformat() if order.end_date else None,
+                "Renewal_Terms__c": order.renewal_terms.capitalize(),
+                "Amended_Opportunity__c": amended,
+                "Renewed_Opportunity__c": amended if order.order_type == "renewal" else None,
+                "Product_Family__c": order.product,
+                "Billed_To_Date__c": float(order.billed_to_date),
+                "Renewal_Lapsed__c": False,
+            },
+            opportunity_id,
+        )
         for line in lines:
             self.store.put("OpportunityLineItem", line)
 
     def _line(self, line: GenLine, order: GenOrder, opportunity_id: str) -> Row:
         entry = self.entries[line.sku]
-        values: dict[str, Any] = {"Discount": None, "Recurring_Discount_Amount__c": None,
-                                  "One_Time_Discount_Percent__c": None, "One_Time_Discount_Amount__c": None}  # fmt: skip
+        values: dict[str, Any] = {
+            "Discount": None,
+            "Recurring_Discount_Amount__c": None,
+            "One_Time_Discount_Percent__c": None,
+            "One_Time_Discount_Amount__c": None,
+        }
         for discount in line.discounts:
             prefix = "recurring" if discount.kind == "recurring" else "one_time"
             if discount.percent is not None:
@@ -169,10 +234,18 @@ class Loader:
         unit = float(line.unit_price)
         total = round(line.quantity * unit * (1 - (values["Discount"] or 0.0) / 100), 2)
         return {
-            "Id": self.new_id("00k"), **self.stamp, **values,
-            "Name": f"{order.name} {self.names[line.sku]}", "OpportunityId": opportunity_id,
-            "Product2Id": entry["Product2Id"], "PricebookEntryId": entry["Id"],
-            "Quantity": float(line.quantity), "UnitPrice": unit, "TotalPrice": total,
-            "ServiceDate": order.start_date.isoformat(), "Description": line.kind,
-            "ProductCode": line.sku, "Precommit_Amount__c": _money(line.precommit),
-        }  # fmt: skip
+            "Id": self.new_id("00k"),
+            **self.stamp,
+            **values,
+            "Name": f"{order.name} {self.names[line.sku]}",
+            "OpportunityId": opportunity_id,
+            "Product2Id": entry["Product2Id"],
+            "PricebookEntryId": entry["Id"],
+            "Quantity": float(line.quantity),
+            "UnitPrice": unit,
+            "TotalPrice": total,
+            "ServiceDate": order.start_date.isoformat(),
+            "Description": line.kind,
+            "ProductCode": line.sku,
+            "Precommit_Amount__c": _money(line.precommit),
+        }

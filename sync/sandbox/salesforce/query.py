@@ -84,9 +84,8 @@ class QueryService:
                 self._cursors.pop(cursor_id, None)
         else:
             cursor_id = cursor_id or self._open(cursor)
-            body["nextRecordsUrl"] = (
-                f"/services/data/v{self.version}/{cursor.resource}/{cursor_id}-{offset + cursor.batch}"
-            )
+            resource = f"/services/data/v{self.version}/{cursor.resource}"
+            body["nextRecordsUrl"] = f"{resource}/{cursor_id}-{offset + cursor.batch}"
         body["records"] = records
         return body
 

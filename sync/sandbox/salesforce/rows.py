@@ -70,7 +70,9 @@ def create(org: Org, method: str, path: str, sobject: str, body: Any) -> Reply:
     return Reply(201, {"id": new_id, "success": True, "errors": []})
 
 
-def update(org: Org, method: str, path: str, sobject: str, record_id: str, body: Any) -> Reply:
+def update(  # noqa: PLR0917 - mirrors the route's path parameters
+    org: Org, method: str, path: str, sobject: str, record_id: str, body: Any
+) -> Reply:
     obj = org.writer.object(sobject)
     _live_row(org, obj, record_id)
     _check_lock(org, method, path)
@@ -111,7 +113,7 @@ def get_by_external(
     return Reply(200, render(org, obj, org.store.table(obj.name)[matches[0]], fields))
 
 
-def upsert(
+def upsert(  # noqa: PLR0917 - mirrors the route's path parameters
     org: Org, method: str, path: str, sobject: str, field_name: str, value: str, body: Any
 ) -> Reply:
     obj = org.writer.object(sobject)

@@ -66,7 +66,7 @@ class SalesforceSandbox:
             self.ids,
             self.clock,
             lambda: self.integration_user_id,
-            amount_rollup,
+            amount_rollup=amount_rollup,
         )
         self.allowance = ApiAllowance(daily_limit)
         self.sessions = Sessions(self.org_id, seed)

@@ -98,24 +98,30 @@ class ObjectDef:
         return [f for f in self.fields.values() if f.external_id or f.unique]
 
 
+def _audit(name: str, kind: str, label: str, **extra: Any) -> FieldDef:
+    """A system field: set by the org on every save, never by a client."""
+    base: dict[str, Any] = {"createable": False, "updateable": False, "nillable": False}
+    return FieldDef(name, kind, label, **{**base, **extra})
+
+
 def _system_fields() -> dict[str, FieldDef]:
-    user = ("User",)
-    audit = {"createable": False, "updateable": False, "nillable": False}
-    return {
-        "Id": FieldDef("Id", "id", "Record ID", length=18, **audit, defaulted_on_create=True),
-        "IsDeleted": FieldDef("IsDeleted", "boolean", "Deleted", **audit),
-        "CreatedDate": FieldDef("CreatedDate", "datetime", "Created Date", **audit),
-        "CreatedById": FieldDef(
-            "CreatedById", "reference", "Created By ID", length=18, reference_to=user,
-            relationship_name="CreatedBy", **audit,
+    user = {"length": 18, "reference_to": ("User",)}
+    fields = [
+        _audit("Id", "id", "Record ID", length=18, defaulted_on_create=True),
+        _audit("IsDeleted", "boolean", "Deleted"),
+        _audit("CreatedDate", "datetime", "Created Date"),
+        _audit("CreatedById", "reference", "Created By ID", relationship_name="CreatedBy", **user),
+        _audit("LastModifiedDate", "datetime", "Last Modified Date"),
+        _audit(
+            "LastModifiedById",
+            "reference",
+            "Last Modified By ID",
+            relationship_name="LastModifiedBy",
+            **user,
         ),
-        "LastModifiedDate": FieldDef("LastModifiedDate", "datetime", "Last Modified Date", **audit),
-        "LastModifiedById": FieldDef(
-            "LastModifiedById", "reference", "Last Modified By ID", length=18, reference_to=user,
-            relationship_name="LastModifiedBy", **audit,
-        ),
-        "SystemModstamp": FieldDef("SystemModstamp", "datetime", "System Modstamp", **audit),
-    }  # fmt: skip
+        _audit("SystemModstamp", "datetime", "System Modstamp"),
+    ]
+    return {f.name: f for f in fields}
 
 
 def field_from_spec(name: str, spec: dict[str, Any]) -> FieldDef:

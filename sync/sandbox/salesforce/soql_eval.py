@@ -91,11 +91,10 @@ class Plan:
             if self.id_hint is not None
             else table.values()
         )
-        rows = [
+        return [
             r for r in source
             if r is not None and (include_deleted or not r.get("IsDeleted")) and self.predicate(r)
         ]  # fmt: skip
-        return rows
 
 
 def plan(query: Query, schema: Schema, store: Store, today: date) -> Plan:
@@ -188,14 +187,10 @@ def _id_hint(where: Expr | None) -> set[str] | None:
     """Ids to look at when the filter pins Id with = or IN (directly or in a top-level AND)."""
     conjuncts = where.items if isinstance(where, BoolOp) and where.op == "AND" else (where,)
     for item in conjuncts:
-        if (
+        if (isinstance(item, Compare) and item.field.path == ("Id",)) or (
             isinstance(item, Compare)
-            and item.field.path == ("Id",)
-            or (
-                isinstance(item, Compare)
-                and len(item.field.path) == 1
-                and item.field.path[0].lower() == "id"
-            )
+            and len(item.field.path) == 1
+            and item.field.path[0].lower() == "id"
         ):
             values = item.value if isinstance(item.value, tuple) else (item.value,)
             if item.op in {"=", "IN"} and all(v.kind == "string" for v in values):
@@ -247,7 +242,7 @@ class _Compiler:
             )
         return _operator(get, expr.op, value)
 
-    def literal(self, leaf: FieldDef, lit: Literal) -> Any:
+    def literal(self, leaf: FieldDef, lit: Literal) -> Any:  # noqa: PLR0911 - one case per type
         if lit.kind == "null":
             return None
         kind = leaf.type
@@ -275,10 +270,11 @@ class _Compiler:
 
     def _type_error(self, leaf: FieldDef, lit: Literal) -> ApiError:
         expected = {"datetime": "dateTime", "reference": "id"}.get(leaf.type, leaf.type)
-        if leaf.type in TEXT_TYPES or leaf.type in ID_TYPES:
-            message = f"value of filter criterion for field '{leaf.name}' must be of type {expected} and should be enclosed in quotes"
-        else:
-            message = f"value of filter criterion for field '{leaf.name}' must be of type {expected} and should not be enclosed in quotes"
+        quoted = leaf.type in TEXT_TYPES or leaf.type in ID_TYPES
+        message = (
+            f"value of filter criterion for field '{leaf.name}' must be of type {expected} "
+            f"and should {'' if quoted else 'not '}be enclosed in quotes"
+        )
         return located_error("INVALID_FIELD", self.query.text, lit.pos, message)
 
 

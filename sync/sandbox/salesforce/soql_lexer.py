@@ -97,7 +97,8 @@ def _read_string(text: str, start: int) -> tuple[Token, int]:
                 out.append("\\" + nxt)  # LIKE escapes survive to the matcher
             else:
                 raise malformed_query(
-                    f"Invalid string literal '{text[start:]}'. Illegal character sequence '\\{nxt}' in string literal."
+                    f"Invalid string literal '{text[start:]}'. "
+                    f"Illegal character sequence '\\{nxt}' in string literal."
                 )
             pos += 2
             continue

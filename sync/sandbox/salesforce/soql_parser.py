@@ -246,7 +246,7 @@ class _Parser:
         self.expect(Tok.RPAREN)
         return tuple(values)
 
-    def value(self) -> Literal:
+    def value(self) -> Literal:  # noqa: PLR0911 - one case per literal kind
         token = self.advance()
         kind = token.kind
         if kind is Tok.STRING:

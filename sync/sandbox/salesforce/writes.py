@@ -38,6 +38,7 @@ class Writer:
         ids: IdFactory,
         clock: SandboxClock,
         current_user: Callable[[], str],
+        *,
         amount_rollup: bool = True,
     ) -> None:
         self.schema = schema
@@ -175,9 +176,9 @@ class Writer:
             field = obj.fields.get(name)
             if field is not None:
                 self._check_value(obj, field, row.get(name), row["Id"])
-        if obj.name == "Opportunity" and old is not None and self.derive.amount_rollup:
-            if "Amount" in written and self.store.line_items(row["Id"]):
-                row["Amount"] = old.get("Amount")
+        rollup = obj.name == "Opportunity" and old is not None and self.derive.amount_rollup
+        if rollup and "Amount" in written and self.store.line_items(row["Id"]):
+            row["Amount"] = old.get("Amount") if old else None  # vendor quirk: ignored
         self.derive.apply(obj.name, row, old, written)
         stamp = self._stamp()
         if old is None and not (audit and row.get("CreatedDate")):
@@ -230,7 +231,8 @@ class Writer:
             if others:
                 raise RecordFailure(
                     "DUPLICATE_VALUE",
-                    f"duplicate value found: {field.name} duplicates value on record with id: {others[0]}",
+                    f"duplicate value found: {field.name} duplicates value on record with id: "
+                    f"{others[0]}",
                     (field.name,),
                 )
 

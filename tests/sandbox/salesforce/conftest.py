@@ -16,6 +16,10 @@ from sync.sandbox.server import ServedApp, serve_in_thread
 
 START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
+# simple-salesforce's annotations type `sf.<Object>` as a union with its bulk handlers and
+# `restful()` as Optional; the tests read answers as the JSON they are.
+Client = Any
+
 
 @pytest.fixture
 def clock() -> SandboxClock:
@@ -62,7 +66,7 @@ def served(
 
 
 @pytest.fixture
-def sf(sandbox: SalesforceSandbox, served: ServedApp) -> Salesforce:
+def sf(sandbox: SalesforceSandbox, served: ServedApp) -> Client:
     """A plain simple-salesforce client, exactly as a user would build it from the exports."""
     return Salesforce(instance_url=served.url, session_id=sandbox.issue_token(), version="60.0")
 
@@ -74,9 +78,17 @@ def add(sandbox: SalesforceSandbox, sobject: str, **values: Any) -> str:
 
 
 def add_accounts(sandbox: SalesforceSandbox, count: int, prefix: str = "Acme") -> list[str]:
-    return [add(sandbox, "Account", Name=f"{prefix} {i:05d}", Segment__c="standard") for i in range(count)]
+    return [
+        add(sandbox, "Account", Name=f"{prefix} {i:05d}", Segment__c="standard")
+        for i in range(count)
+    ]
 
 
 def unused_id(prefix: str) -> str:
     """A well-formed 18-character id (valid checksum) that no row has."""
     return IdFactory(10**9).new(prefix)
+
+
+def content(caught: pytest.ExceptionInfo[Any]) -> Any:
+    """The parsed JSON error body simple-salesforce attached to its exception."""
+    return caught.value.content

@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from simple_salesforce import Salesforce, format_soql
+from simple_salesforce import format_soql
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from sync.sandbox.salesforce import SalesforceSandbox
 from sync.sandbox.salesforce.errors import ApiError
 from sync.sandbox.salesforce.soql_parser import BoolOp, Compare, Not, parse
-from tests.sandbox.salesforce.conftest import add, add_accounts
+from tests.sandbox.salesforce.conftest import Client, add, add_accounts, content
 
 
 def test_parses_fields_parents_and_every_clause() -> None:
@@ -27,9 +27,12 @@ def test_parses_fields_parents_and_every_clause() -> None:
         "order by CloseDate desc nulls last, Id limit 10 offset 5"
     )
     assert [f.dotted for f in query.fields] == ["Id", "Account.Name", "Account.Owner.Email"]
-    assert isinstance(query.where, BoolOp) and query.where.op == "AND"
-    assert query.order_by[0].descending and query.order_by[0].nulls_last
-    assert not query.order_by[1].descending and not query.order_by[1].nulls_last
+    assert isinstance(query.where, BoolOp)
+    assert query.where.op == "AND"
+    assert query.order_by[0].descending
+    assert query.order_by[0].nulls_last
+    assert not query.order_by[1].descending
+    assert not query.order_by[1].nulls_last
     assert (query.limit, query.offset) == (10, 5)
 
 
@@ -62,10 +65,13 @@ def test_format_soql_output_parses() -> None:
 
 
 def test_not_and_not_in() -> None:
-    query = parse("SELECT Id FROM Account WHERE NOT (Name = 'a' OR Name = 'b') AND Type NOT IN ('x')")
+    query = parse(
+        "SELECT Id FROM Account WHERE NOT (Name = 'a' OR Name = 'b') AND Type NOT IN ('x')"
+    )
     assert isinstance(query.where, BoolOp)
     assert isinstance(query.where.items[0], Not)
-    assert isinstance(query.where.items[1], Compare) and query.where.items[1].op == "NOT IN"
+    assert isinstance(query.where.items[1], Compare)
+    assert query.where.items[1].op == "NOT IN"
 
 
 @pytest.mark.parametrize(
@@ -92,61 +98,114 @@ def test_outside_the_subset_is_malformed_query(soql: str) -> None:
     assert "ERROR at Row:1:Column:" in message or message.startswith("line 1:")
 
 
-def test_malformed_query_reaches_the_client_as_400(sf: Salesforce) -> None:
+def test_malformed_query_reaches_the_client_as_400(sf: Client) -> None:
     # The REST query resource answers an invalid statement with MALFORMED_QUERY (Query resource,
     # https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm).
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.query("SELECT Id FROM Account WHERE")
-    assert caught.value.content[0]["errorCode"] == "MALFORMED_QUERY"
-    assert "unexpected token: '<EOF>'" in caught.value.content[0]["message"]
+    assert content(caught)[0]["errorCode"] == "MALFORMED_QUERY"
+    assert "unexpected token: '<EOF>'" in content(caught)[0]["message"]
 
 
-def test_unknown_column_is_invalid_field_with_the_real_message(sf: Salesforce) -> None:
+def test_unknown_column_is_invalid_field_with_the_real_message(sf: Client) -> None:
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.query("SELECT Id, Foo__c FROM Account")
-    error = caught.value.content[0]
+    error = content(caught)[0]
     assert error["errorCode"] == "INVALID_FIELD"
-    assert "No such column 'Foo__c' on entity 'Account'. If you are attempting to use a custom field" in error["message"]
+    assert (
+        "No such column 'Foo__c' on entity 'Account'. If you are attempting to use a custom field"
+        in error["message"]
+    )
 
 
-def test_unknown_relationship_and_object(sf: Salesforce) -> None:
+def test_unknown_relationship_and_object(sf: Client) -> None:
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.query("SELECT Boss.Name FROM Opportunity")
-    assert caught.value.content[0]["errorCode"] == "INVALID_FIELD"
-    assert "Didn't understand relationship 'Boss'" in caught.value.content[0]["message"]
+    assert content(caught)[0]["errorCode"] == "INVALID_FIELD"
+    assert "Didn't understand relationship 'Boss'" in content(caught)[0]["message"]
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.query("SELECT Id FROM Contract__c")
-    assert caught.value.content[0]["errorCode"] == "INVALID_TYPE"
+    assert content(caught)[0]["errorCode"] == "INVALID_TYPE"
 
 
-def test_wrong_literal_type_is_invalid_field(sf: Salesforce) -> None:
+def test_wrong_literal_type_is_invalid_field(sf: Client) -> None:
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.query("SELECT Id FROM Account WHERE CreatedDate > 2026-01-01")
-    assert "must be of type dateTime and should not be enclosed in quotes" in caught.value.content[0]["message"]
+    assert (
+        "must be of type dateTime and should not be enclosed in quotes"
+        in content(caught)[0]["message"]
+    )
 
 
-def test_filters_sort_and_case_insensitive_text(sf: Salesforce, sandbox: SalesforceSandbox) -> None:
+def test_filters_sort_and_case_insensitive_text(sf: Client, sandbox: SalesforceSandbox) -> None:
     acme, globex, _ = (add(sandbox, "Account", Name=n) for n in ("Acme", "Globex", "initech"))
-    add(sandbox, "Opportunity", Name="A1", AccountId=acme, StageName="Closed Won", CloseDate="2026-03-01", Amount=100)
-    add(sandbox, "Opportunity", Name="A2", AccountId=acme, StageName="Prospecting", CloseDate="2026-05-01")
-    add(sandbox, "Opportunity", Name="G1", AccountId=globex, StageName="Closed Lost", CloseDate="2026-04-01", Amount=50)
-    names = lambda soql: [r["Name"] for r in sf.query(soql)["records"]]  # noqa: E731
-    assert names("SELECT Name FROM Account WHERE Name LIKE 'a%' OR Name = 'INITECH' ORDER BY Name DESC") == ["initech", "Acme"]
-    assert names("SELECT Name FROM Opportunity WHERE Account.Name = 'acme' ORDER BY CloseDate DESC") == ["A2", "A1"]
-    assert names("SELECT Name FROM Opportunity WHERE Amount != null AND (IsWon = true OR Amount < 60) ORDER BY Name") == ["A1", "G1"]
-    assert names("SELECT Name FROM Opportunity ORDER BY Amount DESC NULLS FIRST, Name") == ["A2", "A1", "G1"]
-    assert names("SELECT Name FROM Opportunity WHERE StageName NOT IN ('Closed Won', 'Closed Lost')") == ["A2"]
-    assert names("SELECT Name FROM Opportunity WHERE CloseDate > 2026-03-01 ORDER BY Name LIMIT 1 OFFSET 1") == ["G1"]
-    assert names("SELECT Name FROM Account WHERE CreatedDate = TODAY AND Name LIKE '_lob%'") == ["Globex"]
+    add(
+        sandbox,
+        "Opportunity",
+        Name="A1",
+        AccountId=acme,
+        StageName="Closed Won",
+        CloseDate="2026-03-01",
+        Amount=100,
+    )
+    add(
+        sandbox,
+        "Opportunity",
+        Name="A2",
+        AccountId=acme,
+        StageName="Prospecting",
+        CloseDate="2026-05-01",
+    )
+    add(
+        sandbox,
+        "Opportunity",
+        Name="G1",
+        AccountId=globex,
+        StageName="Closed Lost",
+        CloseDate="2026-04-01",
+        Amount=50,
+    )
+
+    def names(soql: str) -> list[str]:
+        return [r["Name"] for r in sf.query(soql)["records"]]
+
+    assert names(
+        "SELECT Name FROM Account WHERE Name LIKE 'a%' OR Name = 'INITECH' ORDER BY Name DESC"
+    ) == ["initech", "Acme"]
+    assert names(
+        "SELECT Name FROM Opportunity WHERE Account.Name = 'acme' ORDER BY CloseDate DESC"
+    ) == ["A2", "A1"]
+    assert names(
+        "SELECT Name FROM Opportunity "
+        "WHERE Amount != null AND (IsWon = true OR Amount < 60) ORDER BY Name"
+    ) == ["A1", "G1"]
+    assert names("SELECT Name FROM Opportunity ORDER BY Amount DESC NULLS FIRST, Name") == [
+        "A2",
+        "A1",
+        "G1",
+    ]
+    assert names(
+        "SELECT Name FROM Opportunity WHERE StageName NOT IN ('Closed Won', 'Closed Lost')"
+    ) == ["A2"]
+    assert names(
+        "SELECT Name FROM Opportunity WHERE CloseDate > 2026-03-01 ORDER BY Name LIMIT 1 OFFSET 1"
+    ) == ["G1"]
+    assert names("SELECT Name FROM Account WHERE CreatedDate = TODAY AND Name LIKE '_lob%'") == [
+        "Globex"
+    ]
 
 
-def test_count_returns_total_size_only(sf: Salesforce, sandbox: SalesforceSandbox) -> None:
+def test_count_returns_total_size_only(sf: Client, sandbox: SalesforceSandbox) -> None:
     add_accounts(sandbox, 7)
     result = sf.query("SELECT COUNT() FROM Account WHERE Name LIKE 'Acme%'")
-    assert result["totalSize"] == 7 and result["records"] == [] and result["done"] is True
+    assert result["totalSize"] == 7
+    assert result["records"] == []
+    assert result["done"] is True
 
 
-def test_null_parent_comes_back_as_null(sf: Salesforce, sandbox: SalesforceSandbox) -> None:
+def test_null_parent_comes_back_as_null(sf: Client, sandbox: SalesforceSandbox) -> None:
     add(sandbox, "Opportunity", Name="orphan", StageName="Prospecting", CloseDate="2026-01-01")
-    record = sf.query("SELECT Name, Account.Name, Account.Owner.Email FROM Opportunity")["records"][0]
+    record = sf.query("SELECT Name, Account.Name, Account.Owner.Email FROM Opportunity")["records"][
+        0
+    ]
     assert record["Account"] is None
