@@ -114,7 +114,11 @@ def _value(spec: ReadField, canonical: Canonical, raw: Any) -> Any:
 
 
 def _mapped(spec: ReadField, canonical: Canonical, raw: Any) -> Any:
-    """The value map: exact, then case-insensitive; enums also accept their own names."""
+    """The value map: exact, then case-insensitive; enums also accept their own names.
+
+    `default` fills a blank value; for enum and yes/no fields it also catches values the map
+    does not list (every other stage is "open"). Text passes unmapped values through.
+    """
     if is_blank(raw):
         return spec.default
     text = to_text(raw)
@@ -124,9 +128,11 @@ def _mapped(spec: ReadField, canonical: Canonical, raw: Any) -> Any:
         return values.get(text, folded.get(text.casefold()))
     if canonical.kind is Kind.ENUM and text.lower() in canonical.choices:
         return text.lower()
+    if canonical.kind in (Kind.TEXT, Kind.ID):
+        return raw  # a text value map renames some values; the others pass through
     if spec.default is not None:
         return spec.default
-    if canonical.kind is not Kind.ENUM:
+    if canonical.kind is Kind.BOOL:
         return raw
     known = ", ".join(f"`{k}`" for k in values) or "none"
     raise CoerceError(f"has the value `{text}`, which the mapping does not map (mapped: {known})")

@@ -96,7 +96,8 @@ def test_write_concept_without_key_field():
 
 def test_unknown_key_in_a_concept_and_the_missing_one():
     assert problems(variant("    object: Task\n", "    objekt: Task\n")) == [
-        "m.yaml:43: write.task.object: missing required key `object`; add it (see docs/mappings.md)",
+        "m.yaml:43: write.task.object: missing required key `object`; "
+        "add it (see docs/mappings.md)",
         "m.yaml:44: write.task.objekt: unknown key `objekt`; did you mean `object`?",
     ]
 
