@@ -1,0 +1,155 @@
+"""The small port every CRM adapter implements; the pipeline knows nothing else of a CRM.
+
+Adapters speak in CRM-native names (objects, fields, filters) handed to them from the
+mapping, and in flat records: `{"Id": ..., "Account.Name": ...}` for Salesforce parent
+fields, `{"id": ..., "<property>": ...}` for HubSpot. They never interpret a field: the
+mapping does. What they own is the wire: paging, batching, retries, limits, errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+FlatRecord = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """One pull stream: which object, which fields, which extra filter (from the mapping)."""
+
+    name: str  # the canonical concept, e.g. "order"; also the cursor's stream name
+    object: str  # CRM object, e.g. "Opportunity" / "deals"
+    fields: tuple[str, ...]  # CRM field names to read (the adapter adds id/modstamp/deleted)
+    where: str | None = None  # a CRM-native filter, ANDed with the cursor condition
+    associations: tuple[str, ...] = ()  # HubSpot: object types whose associated ids to read
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A keyset position in a stream: (modstamp, id), compared in that order."""
+
+    modstamp: datetime
+    record_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PulledPage:
+    """Records of one page, in (modstamp, id) order, and the position of the last one."""
+
+    records: list[FlatRecord]
+    deleted: list[FlatRecord]
+    last: Position | None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What the CRM said about one record of a batch write (same order as the input)."""
+
+    ok: bool
+    record_id: str | None = None
+    created: bool = False
+    error_code: str | None = None
+    error_message: str | None = None
+    error_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    """A CRM-neutral description of one field, from describe / the properties API."""
+
+    name: str
+    type: str
+    updateable: bool = True
+    createable: bool = True
+    external_id: bool = False
+    unique: bool = False
+    picklist_values: tuple[str, ...] = ()
+    reference_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    name: str
+    fields: Mapping[str, FieldInfo] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiUsage:
+    """The daily allowance as the CRM last reported it."""
+
+    used: int
+    limit: int
+
+    def share(self) -> float:
+        return self.used / self.limit if self.limit else 0.0
+
+
+class CrmPort(Protocol):
+    """What the pipeline needs of a CRM."""
+
+    name: str  # "salesforce" | "hubspot"
+
+    def pull(
+        self, stream: StreamSpec, since: Position | None, until: datetime
+    ) -> Iterator[PulledPage]:
+        """Records changed in [since - lookback applied by caller, until], deletions included.
+
+        Pages are in (modstamp, id) order; records strictly after `since` when it is given.
+        """
+        ...
+
+    def upsert(
+        self, object_name: str, key_field: str, records: Sequence[FlatRecord]
+    ) -> list[WriteOutcome]:
+        """Create-or-update by an external-id / unique field; batches as the CRM allows."""
+        ...
+
+    def update(self, object_name: str, records: Sequence[FlatRecord]) -> list[WriteOutcome]:
+        """Update existing records by their CRM id (key `Id` / `id` in each record)."""
+        ...
+
+    def describe(self, objects: Iterable[str]) -> dict[str, ObjectInfo]:
+        """The CRM-neutral description of these objects (missing objects are left out)."""
+        ...
+
+    def usage(self) -> ApiUsage | None:
+        """The daily allowance, as last seen (None until the first call)."""
+        ...
+
+    @property
+    def calls(self) -> int:
+        """API calls this adapter has made since it was built."""
+        ...
+
+
+class CrmError(Exception):
+    """A call-level failure the adapter could not absorb; `code` is a key of sync.failures."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class DeferRunError(CrmError):
+    """The daily allowance (or its configured share) is used up: end the run as deferred."""
+
+
+class SchemaDriftError(CrmError):
+    """A mapped object or field is missing or changed in the CRM: skip what depends on it."""
+
+    def __init__(self, code: str, message: str, *, object_name: str, field_name: str | None):
+        super().__init__(code, message)
+        self.object_name = object_name
+        self.field_name = field_name
+
+
+class CrmUnavailableError(CrmError):
+    """Transient failures outlasted the retries; the run fails and the next one retries."""
+
+
+class AuthenticationError(CrmError):
+    """Credentials were refused (after one re-authentication): a configuration problem."""
