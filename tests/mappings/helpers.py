@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
-from mappings import Mapping, MappingError, load_text
+from mappings import Mapping, MappingError, TranslationError, load_text
+
+__all__ = ["HERE", "MINIMAL", "load_text", "minimal", "ok", "problems", "variant"]
+T = TypeVar("T")
 
 HERE = Path(__file__).parent
 MINIMAL = (HERE / "minimal.yaml").read_text()
@@ -27,3 +31,9 @@ def problems(text: str) -> list[str]:
     with pytest.raises(MappingError) as caught:
         load_text(text, "m.yaml")
     return [str(p) for p in caught.value.problems]
+
+
+def ok(result: T | TranslationError) -> T:
+    """The translated value; fails the test with the translation error's text otherwise."""
+    assert not isinstance(result, TranslationError), str(result)
+    return result

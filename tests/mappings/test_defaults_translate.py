@@ -19,8 +19,8 @@ from mappings import (
     LineRecord,
     Mapping,
     OrderRecord,
-    fields_for,
     associations_for,
+    fields_for,
     lines_by_order,
     load_default,
     to_account,
@@ -88,7 +88,8 @@ def test_salesforce_upgrade_adding_ten_seats_renews_at_25350(salesforce):
         [sf_line(9, "SEAT", "subscription", 10.0, 300.0, Discount=5.0, OpportunityId="006A1")],
         salesforce,
     )  # fmt: skip
-    assert isinstance(new, OrderRecord) and isinstance(upgrade, OrderRecord)
+    assert isinstance(new, OrderRecord)
+    assert isinstance(upgrade, OrderRecord)
     assert upgrade.order.amends == "006A0"
     assert expected_spend(salesforce, new, upgrade) == D("25350.00")
 
