@@ -25,7 +25,7 @@ def sf_opportunity(**changes: Any) -> Record:
     return record | changes
 
 
-def sf_line(number: int, sku: str, kind: str, quantity: float, price: float, **more: Any) -> Record:
+def sf_line(number: int, sku: str, kind: str, quantity: Any, price: Any, **more: Any) -> Record:
     record: Record = {
         "Id": f"00kA{number}", "OpportunityId": "006A0", "Product2.ProductCode": sku,
         "Product2.Brick_Kind__c": kind, "Quantity": quantity, "UnitPrice": price,
