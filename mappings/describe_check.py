@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from collections.abc import Mapping as Map
 from dataclasses import dataclass
+from typing import Protocol
 
 from mappings.concepts import READ, WRITE, Canonical, Kind, Policy
 from mappings.problems import Problem, did_you_mean
@@ -36,7 +37,27 @@ class FieldInfo:
     reference_to: tuple[str, ...] = ()
 
 
-Describe = Map[str, Map[str, FieldInfo]]
+class FieldLike(Protocol):
+    """What the check reads of a field: `FieldInfo` here, or `sync.ports.FieldInfo`."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def updateable(self) -> bool: ...
+    @property
+    def createable(self) -> bool: ...
+    @property
+    def external_id(self) -> bool: ...
+    @property
+    def unique(self) -> bool: ...
+    @property
+    def picklist_values(self) -> tuple[str, ...]: ...
+    @property
+    def reference_to(self) -> tuple[str, ...]: ...
+
+
+Describe = Map[str, Map[str, FieldLike]]
+"""Object -> field -> info; from the port: `{name: info.fields for name, info in ...}`."""
 
 _TEXTUAL = frozenset(
     {"string", "textarea", "email", "url", "phone", "html", "picklist", "enumeration"}
@@ -125,7 +146,7 @@ def _problem(mapping: Mapping, path: str, message: str, hint: str = "") -> Probl
     return Problem(mapping.source, mapping.line_of(path), path, message, hint)
 
 
-def _find(mapping: Mapping, describe: Describe, use: _Use) -> FieldInfo | Problem:
+def _find(mapping: Mapping, describe: Describe, use: _Use) -> FieldLike | Problem:
     """The described field, following one relationship hop ("Product2.ProductCode")."""
     fields = describe.get(use.obj)
     if fields is None:
@@ -139,7 +160,7 @@ def _find(mapping: Mapping, describe: Describe, use: _Use) -> FieldInfo | Proble
         return info or _problem(
             mapping, use.path, f"field `{use.field}` does not exist on {use.obj}", hint
         )
-    parents = [f for f in fields.values() if f.relationship == relation and f.reference_to]
+    parents = [f for n, f in fields.items() if _relates(n, f, relation) and f.reference_to]
     if not parents:
         return _problem(mapping, use.path, f"relationship `{relation}` does not exist on {use.obj}")
     parent = parents[0].reference_to[0]
@@ -148,7 +169,16 @@ def _find(mapping: Mapping, describe: Describe, use: _Use) -> FieldInfo | Proble
     )
 
 
-def _fits(mapping: Mapping, use: _Use, info: FieldInfo) -> list[Problem]:
+def _relates(name: str, info: FieldLike, relation: str) -> bool:
+    """Whether lookup field `name` is reached as `relation` ("Product2Id" as "Product2",
+    "Account__c" as "Account__r"), by its declared relationship name or by the convention."""
+    declared = getattr(info, "relationship", None)
+    if declared is not None:
+        return bool(declared == relation)
+    return name in (f"{relation}Id", relation.removesuffix("__r") + "__c")
+
+
+def _fits(mapping: Mapping, use: _Use, info: FieldLike) -> list[Problem]:
     problems: list[Problem] = []
     kind = use.canonical.kind if use.canonical else None
     if kind is not None and not use.mapped and info.type not in FITS[kind]:
@@ -160,7 +190,7 @@ def _fits(mapping: Mapping, use: _Use, info: FieldInfo) -> list[Problem]:
     return problems
 
 
-def _writable(mapping: Mapping, use: _Use, info: FieldInfo) -> list[Problem]:
+def _writable(mapping: Mapping, use: _Use, info: FieldLike) -> list[Problem]:
     """The service must be able to write what it writes: create and, unless if_blank, update."""
     if not info.createable and not info.updateable:
         return [
