@@ -7,7 +7,7 @@ No network or database code lives here: everything is a pure function of its arg
 """
 
 from mappings.concepts import CURRENT_VERSION, READ, WRITE, Kind, Policy, Unit
-from mappings.describe_check import Describe, FieldInfo, check_against_describe
+from mappings.describe_check import Describe, FieldInfo, FieldLike, check_against_describe
 from mappings.drift import (
     Dependency,
     DriftPlan,
@@ -69,6 +69,7 @@ __all__ = [
     "Describe",
     "DriftPlan",
     "FieldInfo",
+    "FieldLike",
     "FieldProblem",
     "HeldBack",
     "Intent",
