@@ -23,8 +23,9 @@ class StreamSpec:
     name: str  # the canonical concept, e.g. "order"; also the cursor's stream name
     object: str  # CRM object, e.g. "Opportunity" / "deals"
     fields: tuple[str, ...]  # CRM field names to read (the adapter adds id/modstamp/deleted)
-    where: str | None = None  # a CRM-native filter, ANDed with the cursor condition
+    where: Any = None  # a CRM-native filter (SOQL text / HubSpot equalities), ANDed in
     associations: tuple[str, ...] = ()  # HubSpot: object types whose associated ids to read
+    require_field: str | None = None  # only records where this field is set (not null)
 
 
 @dataclass(frozen=True, slots=True)
