@@ -15,6 +15,11 @@ from typing import Any, Protocol
 
 FlatRecord = dict[str, Any]
 
+RECORD_ID = "__id"
+"""Key every pulled record carries: its CRM id as text (besides the CRM's own id field)."""
+RECORD_MODSTAMP = "__modstamp"
+"""Key every pulled record carries: its last-modified stamp as an aware UTC datetime."""
+
 
 @dataclass(frozen=True, slots=True)
 class StreamSpec:
@@ -38,7 +43,11 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class PulledPage:
-    """Records of one page, in (modstamp, id) order, and the position of the last one."""
+    """Records of one page, in (modstamp, id) order, and the position of the last one.
+
+    Every record, live or deleted, carries RECORD_ID and RECORD_MODSTAMP next to its fields,
+    so the pipeline can store it without knowing the CRM's id and timestamp field names.
+    """
 
     records: list[FlatRecord]
     deleted: list[FlatRecord]
