@@ -1,0 +1,106 @@
+"""SalesforceAdapter: the CrmPort over one Door, and the factory that builds it from Settings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+
+import requests
+
+from sync.connectors.salesforce import describe as describing
+from sync.connectors.salesforce import pull as pulling
+from sync.connectors.salesforce import write as writing
+from sync.connectors.salesforce.auth import authenticator_for
+from sync.connectors.salesforce.errors import CallContext
+from sync.connectors.salesforce.session import Door, RetryPolicy, Sleep
+from sync.connectors.salesforce.soql import InvalidNameError
+from sync.ports import (
+    ApiUsage,
+    FlatRecord,
+    ObjectInfo,
+    Position,
+    PulledPage,
+    SchemaDriftError,
+    StreamSpec,
+    WriteOutcome,
+)
+from sync.settings import Settings
+
+
+class SalesforceAdapter:
+    """Salesforce behind the port: keyset pulls, collection writes, describe, usage.
+
+    A name from the mapping that is not a Salesforce API name is refused before any call,
+    as the SchemaDriftError the org itself would have answered (INVALID_FIELD / INVALID_TYPE /
+    MALFORMED_QUERY), so the pipeline skips what depends on it in the same way.
+    """
+
+    name = "salesforce"
+
+    def __init__(self, door: Door) -> None:
+        self.door = door
+
+    def pull(
+        self, stream: StreamSpec, since: Position | None, until: datetime
+    ) -> Iterator[PulledPage]:
+        try:
+            yield from pulling.pull_pages(self.door, stream, since, until)
+        except InvalidNameError as error:
+            raise _drift(error, stream.object) from None
+
+    def upsert(
+        self, object_name: str, key_field: str, records: Sequence[FlatRecord]
+    ) -> list[WriteOutcome]:
+        try:
+            return writing.upsert(self.door, object_name, key_field, records)
+        except InvalidNameError as error:
+            raise _drift(error, object_name) from None
+
+    def update(self, object_name: str, records: Sequence[FlatRecord]) -> list[WriteOutcome]:
+        try:
+            return writing.update(self.door, object_name, records)
+        except InvalidNameError as error:
+            raise _drift(error, object_name) from None
+
+    def describe(self, objects: Iterable[str]) -> dict[str, ObjectInfo]:
+        try:
+            return describing.describe(self.door, objects)
+        except InvalidNameError as error:
+            raise _drift(error, str(error.name)) from None
+
+    def usage(self) -> ApiUsage | None:
+        return self.door.last_usage
+
+    @property
+    def calls(self) -> int:
+        return self.door.calls
+
+
+def _drift(error: InvalidNameError, object_name: str) -> SchemaDriftError:
+    return SchemaDriftError(error.code, str(error), object_name=object_name, field_name=error.name)
+
+
+def connect_salesforce(
+    settings: Settings,
+    *,
+    session: requests.Session | None = None,
+    sleep: Sleep = time.sleep,
+    policy: RetryPolicy | None = None,
+) -> SalesforceAdapter:
+    """Log in now, so refused credentials fail before the run does any work.
+
+    JWT bearer and client credentials are checked by the token endpoint itself. A given token
+    is checked with one call to `/limits` (it also tells the budget where the day stands).
+    """
+    door = Door(
+        authenticator_for(settings),
+        session=session or requests.Session(),
+        version=settings.sf_api_version,
+        budget_share=settings.api_budget_share,
+        policy=policy,
+        sleep=sleep,
+    )
+    if not door.auth.renewable:
+        door.call(lambda sf: sf.restful("limits"), CallContext("limits"))
+    return SalesforceAdapter(door)
