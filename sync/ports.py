@@ -101,6 +101,7 @@ class CrmPort(Protocol):
     """What the pipeline needs of a CRM."""
 
     name: str  # "salesforce" | "hubspot"
+    batch_size: int  # records per write call the CRM allows (200 / 100)
 
     def pull(
         self, stream: StreamSpec, since: Position | None, until: datetime
@@ -118,7 +119,11 @@ class CrmPort(Protocol):
         ...
 
     def update(self, object_name: str, records: Sequence[FlatRecord]) -> list[WriteOutcome]:
-        """Update existing records by their CRM id (key `Id` / `id` in each record)."""
+        """Update existing records by their CRM id, given under RECORD_ID in each record."""
+        ...
+
+    def delete(self, object_name: str, record_ids: Sequence[str]) -> list[WriteOutcome]:
+        """Delete records by CRM id (stale renewal lines); an already deleted one is ok."""
         ...
 
     def describe(self, objects: Iterable[str]) -> dict[str, ObjectInfo]:
