@@ -23,6 +23,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import requests
@@ -138,7 +139,12 @@ class Door:
         return request(self.client)
 
     def retrying(
-        self, retry: Any, *, attempts: int | None = None, give_up: Callable[[], Any] | None = None
+        self,
+        retry: Any,
+        *,
+        attempts: int | None = None,
+        give_up: Callable[[], Any] | None = None,
+        reason: str | None = None,
     ) -> Retrying:
         """A tenacity policy with this door's back-off, sleep and logging.
 
@@ -151,7 +157,7 @@ class Door:
             stop=stop_after_attempt(attempts or self.policy.attempts),
             wait=self.policy.wait(),
             sleep=self.sleep,
-            before_sleep=_log_retry,
+            before_sleep=partial(_log_retry, reason),
             reraise=True,
         )
 
@@ -193,12 +199,12 @@ class Door:
         )
 
 
-def _log_retry(state: RetryCallState) -> None:
+def _log_retry(reason: str | None, state: RetryCallState) -> None:
     outcome = state.outcome
-    exc = outcome.exception() if outcome is not None else None
+    exc = outcome.exception() if outcome is not None and outcome.failed else None
     log.warning(
         "salesforce.retry",
         attempt=state.attempt_number,
         wait_seconds=round(state.upcoming_sleep, 2),
-        code=error_code(exc) if exc is not None else None,
+        code=error_code(exc) if exc is not None else reason,
     )

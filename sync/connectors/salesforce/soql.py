@@ -36,7 +36,8 @@ PAGE_LIMIT = BATCH_SIZE + 1
 SYSTEM_FIELDS = ("Id", "SystemModstamp", "IsDeleted")
 MAX_RELATIONSHIP_HOPS = 5  # SOQL allows five levels of child-to-parent relationships
 
-# API names: a letter, then letters, digits and single underscores (namespace__Name__c).
+# API names: a letter, then letters, digits and underscores, never three in a row
+# (Name, Custom__c, ns__Custom__c, Parent__r); nothing that could end a name in SOQL.
 _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|_(?!_{2}))*")
 
 

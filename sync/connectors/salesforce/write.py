@@ -80,9 +80,10 @@ def _write_chunk(
             log.info("salesforce.rows_locked", object=context.object_name, locked=len(pending))
         return pending
 
-    door.retrying(retry_if_result(bool), attempts=door.policy.lock_attempts, give_up=list)(
-        send_pending
+    retrying = door.retrying(
+        retry_if_result(bool), attempts=door.policy.lock_attempts, give_up=list, reason=LOCKED
     )
+    retrying(send_pending)
     return outcomes
 
 

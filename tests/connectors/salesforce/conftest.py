@@ -26,7 +26,7 @@ VERSION = "/services/data/v60.0"
 QUERY_ALL = f"{VERSION}/queryAll"
 UPSERT_PATH = f"{VERSION}/composite/sobjects/{{sobject}}/{{field}}"
 UPDATE_PATH = f"{VERSION}/composite/sobjects"
-TOKEN = "/services/oauth2/token"  # noqa: S105 - a URL path
+TOKEN = "/services/oauth2/token"
 
 
 class _Current:
@@ -52,8 +52,10 @@ def clock() -> SandboxClock:
 
 
 @pytest.fixture
-def sandbox(clock: SandboxClock) -> SalesforceSandbox:
-    return SalesforceSandbox(clock=clock, seed=7)
+def sandbox(clock: SandboxClock, request: pytest.FixtureRequest) -> SalesforceSandbox:
+    """Options come from an indirect parametrisation, e.g. {"jwt_public_key": pem}."""
+    options: dict[str, Any] = getattr(request, "param", {})
+    return SalesforceSandbox(clock=clock, seed=7, **options)
 
 
 @pytest.fixture

@@ -109,7 +109,9 @@ def test_parent_fields_are_flattened_and_a_missing_parent_gives_none(
         sandbox, "Opportunity", Name="A", AccountId=account, StageName="Qualification",
         CloseDate="2027-01-01",
     )  # fmt: skip
-    orphan = add(sandbox, "Opportunity", Name="B", StageName="Qualification", CloseDate="2027-01-01")
+    orphan = add(
+        sandbox, "Opportunity", Name="B", StageName="Qualification", CloseDate="2027-01-01"
+    )
     records = {r["Id"]: r for r in pull_all(adapter, ORDERS)[0].records}
     assert records[with_parent]["Account.Name"] == "Acme"
     assert records[with_parent]["Owner.Email"] == sandbox.username
