@@ -94,6 +94,38 @@ FAILURES: dict[str, Resolution] = {
     "FIELD_INTEGRITY_EXCEPTION": Resolution(
         Action.REJECT_RECORD, Blame.DATA, "A value breaks a field rule in the org."
     ),
+    "DUPLICATE_EXTERNAL_ID": Resolution(
+        Action.REJECT_RECORD,
+        Blame.DATA,
+        "The key matches several records (or appears twice in one call); merge them.",
+    ),
+    "MISSING_ARGUMENT": Resolution(
+        Action.REJECT_RECORD, Blame.BUG, "The record had no Id / key to write it by."
+    ),
+    "MALFORMED_ID": Resolution(
+        Action.REJECT_RECORD, Blame.DATA, "A lookup holds something that is not a record id."
+    ),
+    "UNKNOWN_EXCEPTION": _T,
+    "KEYSET_STALLED": Resolution(
+        Action.DEFER_RUN,
+        Blame.BUG,
+        "A page did not move the (SystemModstamp, Id) position forward; stopped, not looped.",
+    ),
+    # OAuth token endpoint (`error` values) and missing settings: the login was refused
+    "invalid_client": Resolution(
+        Action.REAUTHENTICATE, Blame.CONFIG, "Client id or secret refused; check the app."
+    ),
+    "invalid_client_id": Resolution(
+        Action.REAUTHENTICATE, Blame.CONFIG, "Unknown client id; check SF_CLIENT_ID."
+    ),
+    "invalid_grant": Resolution(
+        Action.REAUTHENTICATE,
+        Blame.CONFIG,
+        "Login refused: user not pre-authorized, wrong key or audience, or an expired assertion.",
+    ),
+    "MISSING_CREDENTIALS": Resolution(
+        Action.REAUTHENTICATE, Blame.CONFIG, "A credential setting is missing."
+    ),
     # HubSpot (HTTP statuses and error categories)
     "HTTP_429": Resolution(
         Action.RETRY, Blame.TRANSIENT, "Rate limited; waited for the window to reopen."
