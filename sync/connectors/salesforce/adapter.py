@@ -13,7 +13,7 @@ from sync.connectors.salesforce import pull as pulling
 from sync.connectors.salesforce import write as writing
 from sync.connectors.salesforce.auth import authenticator_for
 from sync.connectors.salesforce.errors import CallContext
-from sync.connectors.salesforce.session import Door, RetryPolicy, Sleep
+from sync.connectors.salesforce.session import TIMEOUT, Door, RetryPolicy, Sleep
 from sync.connectors.salesforce.soql import InvalidNameError
 from sync.ports import (
     ApiUsage,
@@ -102,5 +102,5 @@ def connect_salesforce(
         sleep=sleep,
     )
     if not door.auth.renewable:
-        door.call(lambda sf: sf.restful("limits"), CallContext("limits"))
+        door.call(lambda sf: sf.restful("limits", timeout=TIMEOUT), CallContext("limits"))
     return SalesforceAdapter(door)

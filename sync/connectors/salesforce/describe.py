@@ -17,7 +17,7 @@ from typing import Any
 from simple_salesforce import Salesforce
 
 from sync.connectors.salesforce.errors import CallContext
-from sync.connectors.salesforce.session import Door
+from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import check_object
 from sync.ports import CrmError, FieldInfo, ObjectInfo
 
@@ -39,7 +39,7 @@ def describe(door: Door, objects: Iterable[str]) -> dict[str, ObjectInfo]:
 
 
 def _get(path: str, sf: Salesforce) -> Any:
-    return sf.restful(path)
+    return sf.restful(path, timeout=TIMEOUT)
 
 
 def object_info(name: str, answer: Mapping[str, Any]) -> ObjectInfo:

@@ -28,7 +28,7 @@ from typing import Any
 from simple_salesforce import Salesforce
 
 from sync.connectors.salesforce.errors import CallContext
-from sync.connectors.salesforce.session import Door
+from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import PAGE_LIMIT, pull_query, select_list
 from sync.ports import CrmError, FlatRecord, Position, PulledPage, StreamSpec
 
@@ -97,7 +97,7 @@ def pull_pages(
 
 def _query_all(soql: str, sf: Salesforce) -> Any:
     """The first batch of a queryAll (deleted rows included); later batches are not read."""
-    return sf.query(soql, include_deleted=True)
+    return sf.query(soql, include_deleted=True, timeout=TIMEOUT)
 
 
 def _advanced(before: Position | None, last: Position | None) -> Position:

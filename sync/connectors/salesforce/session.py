@@ -45,12 +45,20 @@ from sync.connectors.salesforce.errors import (
     to_crm_error,
 )
 from sync.logs import get_logger
-from sync.ports import ApiUsage, AuthenticationError, CrmError, DeferRunError
+from sync.ports import (
+    ApiUsage,
+    AuthenticationError,
+    CrmError,
+    CrmUnavailableError,
+    DeferRunError,
+)
 
 T = TypeVar("T")
 Sleep = Callable[[float], None]
 Request = Callable[[Salesforce], T]
 
+# simple-salesforce sets no timeout; a socket that never answers would hold the run forever.
+TIMEOUT = (10.0, 120.0)  # connect, read (seconds)
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 log = get_logger("sync.connectors.salesforce")
 
@@ -186,7 +194,7 @@ class Door:
         try:
             token: Token = retrying(self.auth.login, self.session)
         except requests.RequestException as exc:
-            raise AuthenticationError(
+            raise CrmUnavailableError(
                 error_code(exc), "the Salesforce login endpoint could not be reached"
             ) from exc
         self.logins += 1

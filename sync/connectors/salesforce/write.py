@@ -20,12 +20,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
+from simple_salesforce import Salesforce
 from tenacity import retry_if_result
 
 from sync.connectors.salesforce.errors import CallContext
-from sync.connectors.salesforce.session import Door
+from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import check_field, check_object
 from sync.logs import get_logger
 from sync.ports import FlatRecord, WriteOutcome
@@ -68,7 +70,7 @@ def _write_chunk(
     def send_pending() -> list[int]:
         nonlocal pending
         body = {"allOrNone": False, "records": [chunk[i] for i in pending]}
-        answer = door.call(lambda sf: sf.restful(path, method="PATCH", json=body), context)
+        answer = door.call(partial(_patch, path, body), context)
         results = [outcome_of(result) for result in answer or []]
         if not outcomes:
             outcomes.extend(results)
@@ -85,6 +87,10 @@ def _write_chunk(
     )
     retrying(send_pending)
     return outcomes
+
+
+def _patch(path: str, body: dict[str, Any], sf: Salesforce) -> Any:
+    return sf.restful(path, method="PATCH", json=body, timeout=TIMEOUT)
 
 
 def body_of(object_name: str, record: Mapping[str, Any]) -> dict[str, Any]:
