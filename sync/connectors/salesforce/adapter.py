@@ -37,6 +37,7 @@ class SalesforceAdapter:
     """
 
     name = "salesforce"
+    batch_size = writing.COLLECTION_SIZE
 
     def __init__(self, door: Door) -> None:
         self.door = door
@@ -60,6 +61,12 @@ class SalesforceAdapter:
     def update(self, object_name: str, records: Sequence[FlatRecord]) -> list[WriteOutcome]:
         try:
             return writing.update(self.door, object_name, records)
+        except InvalidNameError as error:
+            raise _drift(error, object_name) from None
+
+    def delete(self, object_name: str, record_ids: Sequence[str]) -> list[WriteOutcome]:
+        try:
+            return writing.delete(self.door, object_name, record_ids)
         except InvalidNameError as error:
             raise _drift(error, object_name) from None
 

@@ -30,7 +30,15 @@ from simple_salesforce import Salesforce
 from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import PAGE_LIMIT, pull_query, select_list
-from sync.ports import CrmError, FlatRecord, Position, PulledPage, StreamSpec
+from sync.ports import (
+    RECORD_ID,
+    RECORD_MODSTAMP,
+    CrmError,
+    FlatRecord,
+    Position,
+    PulledPage,
+    StreamSpec,
+)
 
 MODSTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"  # 2026-11-21T10:00:00.000+0000
 
@@ -70,6 +78,8 @@ def to_page(rows: Sequence[Mapping[str, Any]], paths: Sequence[str]) -> PulledPa
     deleted: list[FlatRecord] = []
     for row in rows:
         flat = flatten(row, paths)
+        flat[RECORD_ID] = str(flat["Id"])
+        flat[RECORD_MODSTAMP] = parse_modstamp(str(flat["SystemModstamp"]))
         (deleted if flat["IsDeleted"] else records).append(flat)
     last = position_of(flatten(rows[-1], paths)) if rows else None
     return PulledPage(records, deleted, last)
@@ -83,7 +93,14 @@ def pull_pages(
     context = CallContext(stream.object, tuple(stream.fields))
     after = since
     while True:
-        soql = pull_query(stream.object, paths, where=stream.where, after=after, until=until)
+        soql = pull_query(
+            stream.object,
+            paths,
+            where=stream.where,
+            after=after,
+            until=until,
+            require_field=stream.require_field,
+        )
         answer = door.call(partial(_query_all, soql), context)
         rows: list[dict[str, Any]] = answer["records"][: PAGE_LIMIT - 1]
         if not rows:

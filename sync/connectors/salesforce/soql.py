@@ -115,6 +115,7 @@ def pull_query(
     where: str | None,
     after: Position | None,
     until: datetime,
+    require_field: str | None = None,
 ) -> str:
     """One page: rows in (SystemModstamp, Id) order strictly after `after`, up to `until`.
 
@@ -124,6 +125,8 @@ def pull_query(
     clauses = [format_soql("SystemModstamp <= {:literal}", soql_datetime(until))]
     if where and where.strip():
         clauses.append(format_soql("({:literal})", check_where(where)))
+    if require_field:
+        clauses.append(format_soql("{:literal} != null", check_field(require_field)))
     if after is not None:
         clauses.append(
             format_soql(

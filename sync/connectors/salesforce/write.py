@@ -30,7 +30,7 @@ from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import check_field, check_object
 from sync.logs import get_logger
-from sync.ports import FlatRecord, WriteOutcome
+from sync.ports import RECORD_ID, FlatRecord, WriteOutcome
 
 COLLECTION_SIZE = 200
 LOCKED = "UNABLE_TO_LOCK_ROW"
@@ -45,7 +45,33 @@ def upsert(
 
 
 def update(door: Door, object_name: str, records: Sequence[FlatRecord]) -> list[WriteOutcome]:
-    return _write(door, "composite/sobjects", check_object(object_name), records)
+    """Update by record id, given as the port's RECORD_ID (or as `Id`)."""
+    by_id = [{("Id" if k == RECORD_ID else k): v for k, v in r.items()} for r in records]
+    return _write(door, "composite/sobjects", check_object(object_name), by_id)
+
+
+def delete(door: Door, object_name: str, record_ids: Sequence[str]) -> list[WriteOutcome]:
+    """DELETE /composite/sobjects?ids=..., 200 a call; an already deleted record counts as done."""
+    context = CallContext(check_object(object_name), ())
+    outcomes: list[WriteOutcome] = []
+    for start in range(0, len(record_ids), COLLECTION_SIZE):
+        ids = ",".join(record_ids[start : start + COLLECTION_SIZE])
+        answer = door.call(partial(_delete, ids), context)
+        outcomes += [_gone_is_done(outcome_of(result)) for result in answer or []]
+    return outcomes
+
+
+def _delete(ids: str, sf: Salesforce) -> Any:
+    return sf.restful(
+        "composite/sobjects", method="DELETE", params={"ids": ids, "allOrNone": "false"},
+        timeout=TIMEOUT,
+    )  # fmt: skip
+
+
+def _gone_is_done(outcome: WriteOutcome) -> WriteOutcome:
+    if outcome.error_code in {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY"}:
+        return WriteOutcome(ok=True, record_id=outcome.record_id)
+    return outcome
 
 
 def _write(

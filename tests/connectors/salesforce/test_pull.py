@@ -8,7 +8,7 @@ import pytest
 
 from sync.connectors.salesforce import SalesforceAdapter
 from sync.connectors.salesforce.pull import parse_modstamp
-from sync.ports import Position, PulledPage, StreamSpec
+from sync.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
 from sync.sandbox.clock import SandboxClock
 from sync.sandbox.datagen import generate
 from sync.sandbox.salesforce import SalesforceSandbox
@@ -118,7 +118,9 @@ def test_parent_fields_are_flattened_and_a_missing_parent_gives_none(
     assert records[orphan]["Account.Name"] is None
     assert "attributes" not in records[orphan]
     assert "Account" not in records[orphan]
-    assert set(records[orphan]) == {"Id", "SystemModstamp", "IsDeleted", *ORDERS.fields}
+    marked = {"Id", "SystemModstamp", "IsDeleted", RECORD_ID, RECORD_MODSTAMP, *ORDERS.fields}
+    assert set(records[orphan]) == marked
+    assert records[orphan][RECORD_ID] == orphan
 
 
 def test_rows_stamped_after_until_wait_for_the_next_run(
