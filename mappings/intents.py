@@ -29,8 +29,8 @@ class RenewalIntent:
 
     key: str
     account_id: str
-    amount: Decimal
-    close_date: date
+    amount: Decimal | None  # None when closing: the amount is left as it is
+    close_date: date | None
     stage: str  # open | won | lost
     name: str | None = None
     owner_id: str | None = None
@@ -81,8 +81,8 @@ class TaskIntent:
 
     key: str
     renewal_id: str
-    subject: str
-    due_date: date
+    subject: str | None  # None when closing a task: the subject is left as it is
+    due_date: date | None
     status: str = "open"  # open | completed
     account_id: str | None = None
     owner_id: str | None = None

@@ -24,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from contract_rules import HealthSettings, RuleSettings
 from sync.logs import register_secret
 
 CONFIG_ENV = "RENEWAL_SYNC_CONFIG"
@@ -64,6 +65,11 @@ class Settings(BaseSettings):
     )
     log_json: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    lookback_seconds: int = Field(
+        300, ge=0, description="Each pull re-reads this much before its cursor (late commits)"
+    )
+    rules: RuleSettings = Field(default_factory=RuleSettings, description="[rules] table")
+    health: HealthSettings = Field(default_factory=HealthSettings, description="[health] table")
 
     sf_instance_url: str | None = Field(
         None, validation_alias=_env("SF_INSTANCE_URL", "sf_instance_url")
