@@ -106,9 +106,10 @@ class CrmPort(Protocol):
     def pull(
         self, stream: StreamSpec, since: Position | None, until: datetime
     ) -> Iterator[PulledPage]:
-        """Records changed in [since - lookback applied by caller, until], deletions included.
+        """Records changed after `since` up to `until`, deletions included.
 
-        Pages are in (modstamp, id) order; records strictly after `since` when it is given.
+        Pages are in (modstamp, id) order; records strictly after `since` when it is given,
+        or at and after its stamp when its record id is empty (the caller's lookback).
         """
         ...
 

@@ -30,6 +30,16 @@ def _register() -> None:
     from sync.cli import sandbox  # noqa: PLC0415
 
     app.add_typer(sandbox.app, name="sandbox")
+    from sync.cli import ops  # noqa: PLC0415
+
+    app.command("sync")(ops.sync_command)
+    app.command("run")(ops.run_command)
+    app.command("health")(ops.health_command)
+    app.command("runs")(ops.runs_command)
+    app.command("errors")(ops.errors_command)
+    from sync.cli import demo  # noqa: PLC0415
+
+    app.command("demo")(demo.demo_command)
     # -- end of command groups --
 
 

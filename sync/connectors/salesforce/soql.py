@@ -119,15 +119,17 @@ def pull_query(
 ) -> str:
     """One page: rows in (SystemModstamp, Id) order strictly after `after`, up to `until`.
 
-    `after` None means from the beginning (a full pull). The caller applies any lookback
-    by passing an earlier position.
+    `after` None means from the beginning (a full pull); a position with an empty record id
+    means "from this stamp, inclusive" (how the caller applies its lookback).
     """
     clauses = [format_soql("SystemModstamp <= {:literal}", soql_datetime(until))]
     if where and where.strip():
         clauses.append(format_soql("({:literal})", check_where(where)))
     if require_field:
         clauses.append(format_soql("{:literal} != null", check_field(require_field)))
-    if after is not None:
+    if after is not None and not after.record_id:
+        clauses.append(format_soql("SystemModstamp >= {:literal}", soql_datetime(after.modstamp)))
+    elif after is not None:
         clauses.append(
             format_soql(
                 "(SystemModstamp > {ts:literal} OR (SystemModstamp = {ts:literal} AND Id > {id}))",

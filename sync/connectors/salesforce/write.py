@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -129,8 +130,13 @@ def body_of(object_name: str, record: Mapping[str, Any]) -> dict[str, Any]:
         *parents, name = key.split(".")
         for parent in parents:
             target = target.setdefault(parent, {})
-        target[name] = value
+        target[name] = _wire(value)
     return body
+
+
+def _wire(value: Any) -> Any:
+    """JSON has no decimal type: money goes as a number, exact to the cent it was rounded to."""
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def outcome_of(result: Mapping[str, Any]) -> WriteOutcome:

@@ -1,0 +1,55 @@
+"""What every operational command does first: settings and mapping, or a clear exit 2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+
+from mappings import MappingError
+from sync.logs import configure_logging
+from sync.settings import Settings, SettingsError, load_settings
+from sync.state import StateStore
+
+CONFIG_EXIT = 2
+
+
+def settings_or_exit(overrides: dict[str, Any] | None = None) -> Settings:
+    """Load settings; on a problem print it and exit 2 before anything else happens."""
+    try:
+        settings = load_settings({k: v for k, v in (overrides or {}).items() if v is not None})
+    except SettingsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(CONFIG_EXIT) from None
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    return settings
+
+
+@contextmanager
+def config_errors() -> Iterator[None]:
+    """Turn a bad mapping file into its explained message and exit 2."""
+    try:
+        yield
+    except MappingError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(CONFIG_EXIT) from None
+
+
+def open_store(settings: Settings) -> StateStore:
+    return StateStore.open(settings.database_url)
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """A plain aligned text table (what an admin reads in a terminal or a log)."""
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def echo_err(message: str) -> None:
+    print(message, file=sys.stderr)

@@ -1,0 +1,153 @@
+"""Operational commands: sync once, run the daemon, health, run history, per-record errors."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from sync.cli.common import config_errors, open_store, settings_or_exit, table
+from sync.cli.report import print_dry_run, print_summary
+from sync.daemon import Daemon, StopToken
+from sync.pipeline.run import run_once
+from sync.service import connect, load_mapping
+from sync.state import Run
+from sync.state.runs import FINAL_STATUSES
+
+TodayOption = Annotated[
+    str | None, typer.Option(help="Evaluate as of this day (YYYY-MM-DD); UTC today by default")
+]
+
+
+def sync_command(
+    once: Annotated[bool, typer.Option("--once", help="Run one sync and exit")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the CRM changes it would make; write nothing")
+    ] = False,
+    today: TodayOption = None,
+) -> None:
+    """Run one sync now (the daemon is `renewal-sync run`)."""
+    if not once:
+        typer.echo("Use `renewal-sync sync --once` for one run, `renewal-sync run` for the daemon.")
+        raise typer.Exit(2)
+    settings = settings_or_exit({"today": today})
+    with config_errors():
+        mapping = load_mapping(settings)
+    store = open_store(settings)
+    try:
+        port = connect(settings)
+        result = run_once(settings, store, port, mapping, dry_run=dry_run)
+    finally:
+        store.close()
+    print_dry_run(result) if dry_run else print_summary(result)
+    if result.status in {"failed"}:
+        raise typer.Exit(1)
+
+
+def run_command(today: TodayOption = None) -> None:
+    """Run the daemon: a sync every `interval_minutes`, one runner per database, until SIGTERM."""
+    settings = settings_or_exit({"today": today})
+    with config_errors():
+        load_mapping(settings)
+    store = open_store(settings)
+
+    def tick(stop: StopToken) -> None:
+        mapping = load_mapping(settings)  # re-read: an admin's edit applies at the next run
+        run_once(settings, store, connect(settings), mapping, stop=stop)
+
+    daemon_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    daemon = Daemon(store, tick, timedelta(minutes=settings.interval_minutes), daemon_id)
+    last = store.runs.last(settings.crm)
+    daemon.start(last.started_at if last else None)
+    try:
+        daemon.serve_forever()
+    finally:
+        store.close()
+
+
+def health_command(
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 unless the heartbeat is fresh")
+    ] = False,
+) -> None:
+    """Is a daemon alive? (the container HEALTHCHECK runs `health --check`)."""
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        beat = store.heartbeats.latest()
+        now = datetime.now(UTC)
+        fresh = beat is not None and beat.age(now) <= timedelta(
+            seconds=settings.heartbeat_max_age_seconds
+        )
+        last = store.runs.last(settings.crm, statuses=FINAL_STATUSES)
+    finally:
+        store.close()
+    if beat is None:
+        typer.echo("unhealthy: no daemon heartbeat yet")
+    else:
+        age = int(beat.age(now).total_seconds())
+        typer.echo(
+            f"{'healthy' if fresh else 'unhealthy'}: {beat.daemon_id} {beat.state}, beat {age}s ago"
+        )
+    if last is not None:
+        typer.echo(f"last run {last.run_id} {last.status.value} at {last.started_at.isoformat()}")
+    if check and not fresh:
+        raise typer.Exit(1)
+
+
+def runs_command(
+    limit: Annotated[int, typer.Option(help="How many runs to show")] = 20,
+) -> None:
+    """Run history, newest first."""
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        runs = store.runs.recent(settings.crm, limit=limit)
+    finally:
+        store.close()
+    rows = [_run_row(r) for r in runs]
+    typer.echo(table(rows, ["run", "mode", "status", "started (UTC)", "took", "calls", "error"]))
+
+
+def errors_command(
+    limit: Annotated[int, typer.Option(help="How many errors to show")] = 50,
+) -> None:
+    """Per-record errors an admin should look at (retried on every run until resolved)."""
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        errors = store.errors.open(settings.crm, limit=limit)
+        total = store.errors.count_open(settings.crm)
+    finally:
+        store.close()
+    typer.echo(f"{total} open error(s)")
+    for error in errors:
+        seen = f"seen {error.attempts}x, last {error.last_seen_at:%Y-%m-%d %H:%M}"
+        head = f"- [{error.stage.value}] {error.object_type} {error.record_key}: {error.code}"
+        typer.echo(f"{head} ({seen})\n    {error.message}")
+
+
+def _run_row(run: Run) -> list[str]:
+    return [
+        run.run_id[:8],
+        run.mode.value,
+        run.status.value,
+        run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+        _duration(run.started_at, run.finished_at),
+        str(run.stats.get("api_calls", "")),
+        (run.error or "")[:60],
+    ]
+
+
+def _duration(started: datetime, finished: datetime | None) -> str:
+    if finished is None:
+        return "-"
+    return f"{(finished - started).total_seconds():.1f}s"
+
+
+def parse_day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

@@ -1,0 +1,1 @@
+"""The pipeline: pull -> decide -> push, wired from the port, the mapping, the rules and state."""

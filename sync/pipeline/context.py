@@ -1,0 +1,48 @@
+"""Everything one run needs, passed explicitly: no globals, no wall clock inside the steps."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from contract_rules import HealthSettings, RuleSettings
+from mappings import Mapping
+from sync.daemon import StopToken
+from sync.ports import CrmPort
+from sync.state import StateStore
+from sync.state.lock import RunLock
+
+
+class StoppedError(Exception):
+    """A stop was requested between two batches; the run ends cleanly as interrupted."""
+
+
+@dataclass
+class RunContext:
+    """One run's world: which CRM, which store, which mapping and rules, which day."""
+
+    port: CrmPort
+    store: StateStore
+    mapping: Mapping
+    rules: RuleSettings
+    health: HealthSettings
+    today: date
+    started_at: datetime
+    run_id: str
+    stop: StopToken = field(default_factory=StopToken)
+    dry_run: bool = False
+    lookback: timedelta = timedelta(minutes=5)
+    lock: RunLock | None = None
+    stats: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def crm(self) -> str:
+        return self.port.name
+
+    def checkpoint(self) -> None:
+        """Between batches: keep the run lock alive and honour a stop request."""
+        if self.lock is not None:
+            self.lock.renew()
+        if self.stop.requested:
+            raise StoppedError("stop requested")

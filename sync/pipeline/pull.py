@@ -1,0 +1,138 @@
+"""Pull: every stream of the mapping into the mirror, page by page, cursor with the data.
+
+Cursor rule (see sync.state.cursors): the read starts at the committed (modstamp, id) minus
+a lookback, inclusive; pages come in (modstamp, id) order; each page and its cursor are
+stored in one transaction; the cursor never passes the run's start (`until`). Re-read rows
+inside the lookback are harmless: the mirror never goes back in time.
+
+A mapped field the CRM no longer has (schema drift) costs only what depends on it: the
+mapping is narrowed (`DriftPlan.without`), the stream is read again without the field, and
+the admin gets one error naming the field; an essential field skips its concept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from mappings import plan_drift
+from mappings.streams import Stream, streams
+from sync.logs import get_logger
+from sync.pipeline.context import RunContext
+from sync.ports import (
+    RECORD_ID,
+    RECORD_MODSTAMP,
+    Position,
+    PulledPage,
+    SchemaDriftError,
+    StreamSpec,
+)
+from sync.state import Cursor, MirrorRecord, RecordFailure, Stage
+
+log = get_logger("renewal_sync.pull")
+_MAX_DRIFT_RETRIES = 5
+_MARKERS = (RECORD_ID, RECORD_MODSTAMP)
+
+
+@dataclass
+class PullOutcome:
+    """What the pull changed: record ids per stream, and concepts skipped by drift."""
+
+    touched: dict[str, set[str]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def pull_all(ctx: RunContext) -> PullOutcome:
+    """Pull every stream; narrows `ctx.mapping` when a mapped field has gone."""
+    outcome = PullOutcome()
+    for stream in streams(ctx.mapping):
+        if stream.name in outcome.skipped:
+            continue
+        _pull_with_drift(ctx, stream.name, outcome)
+    return outcome
+
+
+def _pull_with_drift(ctx: RunContext, name: str, outcome: PullOutcome) -> None:
+    for _ in range(_MAX_DRIFT_RETRIES):
+        stream = _stream_named(ctx, name)
+        if stream is None:
+            return
+        try:
+            _pull_stream(ctx, stream, outcome)
+            return
+        except SchemaDriftError as drift:
+            if not _narrow(ctx, drift, outcome):
+                outcome.skipped[name] = drift.message
+                _record_drift(ctx, drift, [drift.message])
+                return
+    outcome.skipped[name] = "schema drift persisted after narrowing the mapping"
+
+
+def _stream_named(ctx: RunContext, name: str) -> Stream | None:
+    return next((s for s in streams(ctx.mapping) if s.name == name), None)
+
+
+def _narrow(ctx: RunContext, drift: SchemaDriftError, outcome: PullOutcome) -> bool:
+    """Drop (or skip) what needs the missing field; False when nothing could be narrowed."""
+    if drift.field_name is None:
+        return False
+    plan = plan_drift(ctx.mapping, [(drift.object_name, drift.field_name)])
+    if not plan.messages:
+        return False
+    _record_drift(ctx, drift, list(plan.messages))
+    outcome.skipped.update(plan.skipped)
+    ctx.mapping = plan.without(ctx.mapping)
+    ctx.stats["drifted_fields"] += 1
+    return True
+
+
+def _record_drift(ctx: RunContext, drift: SchemaDriftError, messages: list[str]) -> None:
+    key = f"{drift.object_name}.{drift.field_name or '?'}"
+    log.error("schema_drift", field=key, messages=messages)
+    failure = RecordFailure(ctx.crm, "mapping", key, Stage.PULL, drift.code, "; ".join(messages))
+    ctx.store.errors.record([failure], run_id=ctx.run_id)
+
+
+def _pull_stream(ctx: RunContext, stream: Stream, outcome: PullOutcome) -> None:
+    cursor = ctx.store.cursors.get(ctx.crm, stream.name)
+    since = _since(cursor, ctx.lookback)
+    spec = StreamSpec(
+        stream.name,
+        stream.object,
+        stream.fields,
+        stream.where,
+        stream.associations,
+        stream.require_field,
+    )
+    touched = outcome.touched.setdefault(stream.name, set())
+    for page in ctx.port.pull(spec, since, ctx.started_at):
+        _save(ctx, stream.name, page, touched)
+        ctx.checkpoint()
+
+
+def _since(cursor: Cursor | None, lookback: timedelta) -> Position | None:
+    """Inclusive lower bound: every record at or after (cursor - lookback) is read again."""
+    if cursor is None:
+        return None
+    return Position(cursor.lower_bound(lookback), "")
+
+
+def _save(ctx: RunContext, name: str, page: PulledPage, touched: set[str]) -> None:
+    records = [_mirror(ctx, name, r, deleted=False) for r in page.records]
+    records += [_mirror(ctx, name, r, deleted=True) for r in page.deleted]
+    touched.update(r.record_id for r in records)
+    ctx.stats[f"pulled.{name}"] += len(records)
+    if page.last is None:
+        return
+    cursor = Cursor(ctx.crm, name, page.last.modstamp, page.last.record_id)
+    ctx.store.save_page(records, cursor, ceiling=ctx.started_at)
+
+
+def _mirror(
+    ctx: RunContext, name: str, record: dict[str, object], *, deleted: bool
+) -> MirrorRecord:
+    modstamp = record[RECORD_MODSTAMP]
+    if not isinstance(modstamp, datetime):
+        raise TypeError(f"adapter gave {name} record a {type(modstamp).__name__} modstamp")
+    data = {k: v for k, v in record.items() if k not in _MARKERS}
+    return MirrorRecord(ctx.crm, name, str(record[RECORD_ID]), modstamp, data, is_deleted=deleted)

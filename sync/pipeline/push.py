@@ -1,0 +1,205 @@
+"""Push: renewals first (their ids are what lines and tasks point at), then renewal lines,
+milestone tasks and account roll-ups; each batch sorted by account so one call never
+fights another over the same parent record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mappings import AccountRollupIntent
+from sync.pipeline.context import RunContext
+from sync.pipeline.decide import PlannedRenewal
+from sync.pipeline.plan import Plan
+from sync.pipeline.world import World
+from sync.pipeline.writes import Item, edited, plan_items, write_items
+from sync.ports import WriteOutcome
+from sync.state import RecordFailure, Stage
+
+Raw = dict[str, Any]
+
+
+@dataclass
+class PushReport:
+    """What the push did (or, in a dry run, would do), for the CLI and the run history."""
+
+    changes: dict[str, list[Item]] = field(default_factory=dict)
+    edited: set[str] = field(default_factory=set)
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+def push(ctx: RunContext, world: World, plan: Plan) -> PushReport:
+    """Write the plan (or, with `ctx.dry_run`, only render it)."""
+    report = PushReport()
+    planned = sorted(plan.renewals, key=lambda p: (p.intent.account_id, p.intent.key))
+    _renewals(ctx, world, planned, report)
+    if "renewal_line" in ctx.mapping.write:
+        _lines(ctx, world, planned, report)
+    _tasks(ctx, world, planned, report)
+    _rollups(ctx, world, plan.rollups, report)
+    return report
+
+
+def _renewals(
+    ctx: RunContext, world: World, planned: list[PlannedRenewal], report: PushReport
+) -> None:
+    remaining = list(planned)
+    while remaining:
+        ready = [p for p in remaining if p.renews_key is None or p.renews_key in report.ids]
+        if not ready:
+            _blocked(ctx, remaining)
+            return
+        items = [_renewal_item(world, p, report.ids) for p in ready]
+        plan_items(ctx, "renewal", items)
+        for item in items:
+            item.keep_edits = edited(item)
+            if item.keep_edits:
+                report.edited.add(item.key)
+        _report_edits(ctx, items)
+        _write(ctx, "renewal", items, report)
+        remaining = [p for p in remaining if p not in ready]
+
+
+def _renewal_item(world: World, plan: PlannedRenewal, ids: dict[str, str]) -> Item:
+    intent = plan.intent
+    if plan.renews_key is not None:
+        intent = replace(intent, renews_order_id=ids[plan.renews_key])
+    current = world.raw_orders.get(plan.record_id) if plan.record_id else None
+    return Item(intent, intent.key, current, plan.record_id, plan.adopt, force=plan.force)
+
+
+def _lines(
+    ctx: RunContext, world: World, planned: list[PlannedRenewal], report: PushReport
+) -> None:
+    items: list[Item] = []
+    stale: list[str] = []
+    ours = world.record_ids.get("renewal_line", {})
+    for plan in planned:
+        renewal_id = report.ids.get(plan.intent.key)
+        if renewal_id is None or plan.intent.stage == "lost":
+            continue
+        keys = {ln.key for ln in plan.lines}
+        prefix = f"{plan.intent.key}:line:"
+        if plan.intent.key not in report.edited:
+            stale += [rid for k, rid in ours.items() if k.startswith(prefix) and k not in keys]
+        edited_renewal = plan.intent.key in report.edited
+        for line in plan.lines:
+            current = world.by_sync_key.get("renewal_line", {}).get(line.key)
+            if edited_renewal and current is None:
+                continue  # adding a line would change the amount a person set
+            item = Item(replace(line, renewal_id=renewal_id), line.key, current, ours.get(line.key))
+            item.keep_edits = edited_renewal
+            items.append(item)
+    plan_items(ctx, "renewal_line", items)
+    _write(ctx, "renewal_line", items, report)
+    _delete_stale(ctx, stale, report)
+
+
+def _delete_stale(ctx: RunContext, record_ids: list[str], report: PushReport) -> None:
+    """Renewal lines the renewal no longer has (a removed add-on, a re-split price)."""
+    report.changes.setdefault("renewal_line.delete", [])
+    if not record_ids or ctx.dry_run:
+        return
+    obj = ctx.mapping.write["renewal_line"].object
+    outcomes = ctx.port.delete(obj, record_ids)
+    ctx.stats["deleted.renewal_line"] += sum(1 for o in outcomes if o.ok)
+
+
+def _tasks(
+    ctx: RunContext, world: World, planned: list[PlannedRenewal], report: PushReport
+) -> None:
+    wanted = [(p, t) for p in planned for t in p.tasks if p.intent.key in report.ids]
+    known = ctx.store.written.get(ctx.crm, "task", [t.key for _, t in wanted])
+    items: list[Item] = []
+    for plan, task in wanted:
+        current = world.by_sync_key.get("task", {}).get(task.key)
+        closing = task.status == "completed" and task.subject is None
+        if current is None and (closing or task.key in known):
+            continue  # closing a task that is gone, or a task a person deleted: leave it
+        renewal_id = report.ids[plan.intent.key]
+        record_id = world.record_ids.get("task", {}).get(task.key)
+        items.append(Item(replace(task, renewal_id=renewal_id), task.key, current, record_id))
+    plan_items(ctx, "task", items)
+    for item in items:
+        item.keep_edits = edited(item)
+    _write(ctx, "task", items, report)
+
+
+def _rollups(
+    ctx: RunContext, world: World, rollups: Sequence[AccountRollupIntent], report: PushReport
+) -> None:
+    items = [
+        Item(r, r.account_id, world.raw_accounts.get(r.account_id), r.account_id, by_id=True)
+        for r in rollups
+    ]
+    plan_items(ctx, "account_rollup", items)
+    date_field = ctx.mapping.write["account_rollup"].fields.get("health_date")
+    for item in items:
+        assert item.plan is not None
+        changed = set(item.plan.payload)
+        if date_field is not None and changed <= {date_field.field}:
+            item.plan = replace(item.plan, payload={})  # only the date moved: nothing new to say
+    _write(ctx, "account_rollup", items, report)
+
+
+def _write(ctx: RunContext, concept: str, items: list[Item], report: PushReport) -> None:
+    changed = [i for i in items if i.plan is not None and (i.plan.payload or i.plan.associations)]
+    report.changes.setdefault(concept, []).extend(changed)
+    for item in items:
+        if item.record_id:
+            report.ids.setdefault(item.key, item.record_id)
+    if ctx.dry_run:
+        return
+    result = write_items(ctx, concept, items, _sender(ctx, concept))
+    report.ids.update(result.ids)
+
+
+def _sender(ctx: RunContext, concept: str) -> Callable[[list[Raw], list[Raw]], list[WriteOutcome]]:
+    spec = ctx.mapping.write[concept]
+
+    def send(keyed: list[Raw], by_id: list[Raw]) -> list[WriteOutcome]:
+        outcomes: list[WriteOutcome] = []
+        if keyed:
+            outcomes += ctx.port.upsert(spec.object, str(spec.key_field), keyed)
+        if by_id:
+            outcomes += ctx.port.update(spec.object, by_id)
+        return outcomes
+
+    return send
+
+
+def _report_edits(ctx: RunContext, items: list[Item]) -> None:
+    """A person's edit is kept; the difference is recorded where an admin sees it."""
+    failures = []
+    for item in items:
+        if not item.keep_edits or item.plan is None:
+            continue
+        diffs = "; ".join(
+            f"{h.crm_field}: the CRM has {_show(h.current)}, the service computes {_show(h.wanted)}"
+            for h in item.plan.held_back
+        )
+        message = f"Kept a person's edit on renewal {item.key} ({item.record_id}): {diffs}"
+        failures.append(
+            RecordFailure(ctx.crm, "renewal", item.key, Stage.DECIDE, "HUMAN_EDIT_KEPT", message)
+        )
+    if failures and not ctx.dry_run:
+        ctx.store.errors.record(failures, run_id=ctx.run_id)
+    ctx.stats["human_edits_kept"] += len(failures)
+
+
+def _show(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _blocked(ctx: RunContext, plans: list[PlannedRenewal]) -> None:
+    failures = [
+        RecordFailure(
+            ctx.crm, "renewal", p.intent.key, Stage.PUSH, "DEPENDENCY_FAILED",
+            f"waits for renewal {p.renews_key}, which could not be written; retried next run",
+        )
+        for p in plans
+    ]  # fmt: skip
+    if not ctx.dry_run:
+        ctx.store.errors.record(failures, run_id=ctx.run_id)

@@ -1,0 +1,161 @@
+"""One sync run: take the run lock, pull, decide, push, and record how it ended.
+
+Statuses (sync.state.RunStatus): succeeded; deferred when the API allowance (or its
+configured share) ran out - cursors and writes so far are kept, the next run resumes;
+interrupted when a stop was requested between batches; failed when the CRM stayed
+unreachable or refused the credentials. A second runner that finds the lock taken does
+nothing and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from mappings import Mapping, read_one
+from mappings.streams import WRITTEN_PREFIX
+from sync.daemon import StopToken
+from sync.logs import bound_run, get_logger, scrub
+from sync.pipeline.context import RunContext, StoppedError
+from sync.pipeline.plan import Plan, build_plan
+from sync.pipeline.pull import PullOutcome, pull_all
+from sync.pipeline.push import PushReport, push
+from sync.pipeline.world import World, load_world
+from sync.ports import AuthenticationError, CrmPort, CrmUnavailableError, DeferRunError
+from sync.settings import Settings
+from sync.state import RunMode, RunStatus, Stage, StateStore
+
+log = get_logger("renewal_sync.run")
+
+
+@dataclass
+class RunResult:
+    """How a run ended and what it did; `plan` and `report` are set when it got that far."""
+
+    run_id: str | None
+    status: str
+    stats: dict[str, Any] = field(default_factory=dict)
+    plan: Plan | None = None
+    report: PushReport | None = None
+    world: World | None = None
+    error: str | None = None
+
+
+def run_once(
+    settings: Settings,
+    store: StateStore,
+    port: CrmPort,
+    mapping: Mapping,
+    *,
+    today: date | None = None,
+    dry_run: bool = False,
+    stop: StopToken | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> RunResult:
+    """One run under the run lock; returns status "skipped" when another runner holds it."""
+    lock = store.run_lock()
+    if not lock.try_acquire():
+        log.info("run_skipped", reason="another runner holds the lock")
+        return RunResult(None, "skipped", error="another runner holds the run lock")
+    try:
+        started = clock()
+        mode = _mode(store, port.name, dry_run)
+        run = store.runs.start(port.name, mode, now=started)
+        ctx = RunContext(
+            port, store, mapping, _rules(settings, mapping), settings.health,
+            today or settings.today or started.date(), started, run.run_id,
+            stop or StopToken(), dry_run, timedelta(seconds=settings.lookback_seconds), lock,
+        )  # fmt: skip
+        with bound_run(run.run_id, crm=port.name, mode=mode.value):
+            return _run(ctx, full=mode is not RunMode.INCREMENTAL)
+    finally:
+        lock.release()
+
+
+def _rules(settings: Settings, mapping: Mapping) -> Any:
+    return settings.rules.model_copy(update={"upgrade_lines": mapping.settings.upgrade_lines})
+
+
+def _mode(store: StateStore, crm: str, dry_run: bool) -> RunMode:
+    if dry_run:
+        return RunMode.DRY_RUN
+    return RunMode.INCREMENTAL if store.runs.last(crm) is not None else RunMode.FULL
+
+
+def _run(ctx: RunContext, *, full: bool) -> RunResult:
+    result = RunResult(ctx.run_id, RunStatus.SUCCEEDED.value)
+    status, error = RunStatus.SUCCEEDED, None
+    try:
+        log.info("run_started", today=ctx.today.isoformat())
+        pulled = pull_all(ctx)
+        result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
+        accounts = None if full or _first_today(ctx) else _touched(ctx, result.world, pulled)
+        result.plan = build_plan(ctx, result.world, accounts)
+        _book_decisions(ctx, result.plan)
+        result.report = push(ctx, result.world, result.plan)
+    except DeferRunError as exc:
+        status, error = RunStatus.DEFERRED, str(exc)
+    except StoppedError:
+        status, error = RunStatus.INTERRUPTED, "stop requested; the batch in flight was finished"
+    except (CrmUnavailableError, AuthenticationError) as exc:
+        status, error = RunStatus.FAILED, str(exc)
+    except Exception as exc:
+        status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        log.exception("run_crashed")
+    result.status, result.error = status.value, scrub(error) if error else None
+    result.stats = dict(ctx.stats) | {"api_calls": ctx.port.calls}
+    ctx.store.runs.finish(ctx.run_id, status, stats=result.stats, error=result.error)
+    log.info("run_finished", status=status.value, **result.stats)
+    return result
+
+
+def _first_today(ctx: RunContext) -> bool:
+    """The first run of a day evaluates everything: milestones and end dates move with time."""
+    last = ctx.store.runs.last(ctx.crm)
+    return last is None or last.started_at.date() < ctx.today
+
+
+def _touched(ctx: RunContext, world: World, pulled: PullOutcome) -> set[str]:
+    """Accounts with any record pulled in this run (orders, lines, cases, NPS, the account)."""
+    touched = set(pulled.touched.get("account", set()))
+    for record_id in pulled.touched.get("order", set()):
+        order = world.orders.get(record_id)
+        raw = world.raw_orders.get(record_id)
+        account = order.order.account_id if order else _read(ctx, "order", "account_id", raw)
+        touched.add(str(account))
+    for record_id in pulled.touched.get("line", set()):
+        order_id = _read(ctx, "line", "order_id", world.raw_lines.get(record_id))
+        order = world.orders.get(str(order_id))
+        if order is not None:
+            touched.add(order.order.account_id)
+    for concept in ("case", "nps"):
+        for record_id in pulled.touched.get(concept, set()):
+            touched.add(str(_read(ctx, concept, "account_id", _raw(ctx, concept, record_id))))
+    return {t for t in touched if t and t != "None" and not t.startswith(WRITTEN_PREFIX)}
+
+
+def _read(ctx: RunContext, concept: str, name: str, raw: dict[str, Any] | None) -> Any:
+    if raw is None or concept not in ctx.mapping.read:
+        return None
+    try:
+        return read_one(concept, name, raw, ctx.mapping)
+    except Exception:  # an unreadable record touches nothing; its error is reported elsewhere
+        return None
+
+
+def _raw(ctx: RunContext, concept: str, record_id: str) -> dict[str, Any] | None:
+    found = ctx.store.mirror.get(ctx.crm, concept, [record_id]).get(record_id)
+    return dict(found.data) if found else None
+
+
+def _book_decisions(ctx: RunContext, plan: Plan) -> None:
+    """Keep decide-stage problems for admins; clear the ones whose records now read fine."""
+    if ctx.dry_run:
+        return
+    if plan.failures:
+        ctx.store.errors.record(plan.failures, run_id=ctx.run_id)
+    ctx.store.errors.resolve(ctx.crm, "order", plan.clean_orders, stage=Stage.DECIDE)
+    ctx.stats["decide_failures"] += len(plan.failures)
+    ctx.stats["subscriptions"] += plan.subscriptions

@@ -1,0 +1,152 @@
+"""The canonical world, rebuilt from the mirror through the mapping for the decide step.
+
+Translation errors are kept as values: a closed-won order that cannot be read is an error an
+admin must see (its subscription is evaluated without it, i.e. in its last valid state); an
+open or lost opportunity that is only half filled in is not a contract yet and is ignored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract_rules import Account, OrderStatus, OrderType, SubscriptionKey
+from mappings import (
+    AccountExtras,
+    CaseRecord,
+    Mapping,
+    NpsRecord,
+    OrderRecord,
+    PriceRecord,
+    TranslationError,
+    UserRecord,
+    lines_by_order,
+    to_account,
+    to_case,
+    to_nps,
+    to_order,
+    to_price,
+    to_user,
+)
+from mappings.streams import WRITTEN_PREFIX
+from sync.state import StateStore
+
+Raw = dict[str, Any]
+
+
+@dataclass
+class World:
+    """Everything the rules and the roll-ups need, keyed for quick lookups."""
+
+    accounts: dict[str, tuple[Account, AccountExtras]] = field(default_factory=dict)
+    subscriptions: dict[SubscriptionKey, list[OrderRecord]] = field(default_factory=dict)
+    orders: dict[str, OrderRecord] = field(default_factory=dict)
+    raw_orders: dict[str, Raw] = field(default_factory=dict)
+    raw_lines: dict[str, Raw] = field(default_factory=dict)
+    raw_accounts: dict[str, Raw] = field(default_factory=dict)
+    by_sync_key: dict[str, dict[str, Raw]] = field(default_factory=dict)
+    record_ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    prices: dict[str, PriceRecord] = field(default_factory=dict)
+    users: dict[str, UserRecord] = field(default_factory=dict)
+    cases: dict[str, list[CaseRecord]] = field(default_factory=lambda: defaultdict(list))
+    nps: dict[str, list[NpsRecord]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[TranslationError] = field(default_factory=list)
+    readable: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def open_renewals_of(self, contract_id: str) -> list[OrderRecord]:
+        """Open renewal opportunities that say they renew `contract_id` (ours or a person's)."""
+        return [
+            record
+            for record in self.subscription_orders_amending(contract_id)
+            if record.order.type is OrderType.RENEWAL and record.order.status is OrderStatus.OPEN
+        ]
+
+    def subscription_orders_amending(self, contract_id: str) -> list[OrderRecord]:
+        contract = self.orders.get(contract_id)
+        if contract is None:
+            return []
+        key = (contract.order.account_id, contract.order.product)
+        return [r for r in self.subscriptions.get(key, []) if r.order.amends == contract_id]
+
+
+def load_world(store: StateStore, crm: str, mapping: Mapping) -> World:
+    """Read the mirror and translate every record the mapping can read."""
+    world = World()
+    _accounts(world, _rows(store, crm, "account"), mapping)
+    _orders(world, store, crm, mapping)
+    _simple(world, store, crm, mapping)
+    for name in mapping.write:
+        stream = f"{WRITTEN_PREFIX}{name}"
+        for record_id, raw in _rows(store, crm, stream).items():
+            _index_key(world, name, mapping, record_id, raw)
+    return world
+
+
+def _rows(store: StateStore, crm: str, stream: str) -> dict[str, Raw]:
+    return {r.record_id: dict(r.data) for r in store.mirror.list_type(crm, stream)}
+
+
+def _accounts(world: World, rows: dict[str, Raw], mapping: Mapping) -> None:
+    world.raw_accounts = rows
+    for record_id, raw in rows.items():
+        translated = to_account(raw, mapping)
+        if isinstance(translated, TranslationError):
+            world.errors.append(translated)
+            continue
+        world.accounts[translated[0].id] = translated
+        world.readable["account"].add(record_id)
+
+
+def _orders(world: World, store: StateStore, crm: str, mapping: Mapping) -> None:
+    world.raw_orders = _rows(store, crm, "order")
+    world.raw_lines = _rows(store, crm, "line") if "line" in mapping.read else {}
+    grouped = lines_by_order(world.raw_lines.values(), mapping)
+    for record_id, raw in world.raw_orders.items():
+        translated = to_order(raw, grouped.get(record_id, []), mapping)
+        if isinstance(translated, TranslationError):
+            if translated.status == OrderStatus.CLOSED_WON.value:
+                world.errors.append(translated)
+            continue
+        order = translated.order
+        world.orders[order.id] = translated
+        world.subscriptions.setdefault((order.account_id, order.product), []).append(translated)
+        world.readable["order"].add(record_id)
+    for write_concept, read_concept in (("renewal", "order"), ("renewal_line", "line")):
+        rows = world.raw_orders if read_concept == "order" else world.raw_lines
+        for record_id, raw in rows.items():
+            _index_key(world, write_concept, mapping, record_id, raw)
+
+
+def _index_key(world: World, concept: str, mapping: Mapping, record_id: str, raw: Raw) -> None:
+    """Index a record the service writes by its key, when it carries one."""
+    spec = mapping.write.get(concept)
+    if spec is None or spec.key_field is None:
+        return
+    key = raw.get(spec.key_field)
+    if key not in (None, ""):
+        world.by_sync_key.setdefault(concept, {})[str(key)] = raw
+        world.record_ids.setdefault(concept, {})[str(key)] = record_id
+
+
+def _simple(world: World, store: StateStore, crm: str, mapping: Mapping) -> None:
+    if "price" in mapping.read:
+        for raw in _rows(store, crm, "price").values():
+            price = to_price(raw, mapping)
+            if not isinstance(price, TranslationError):
+                world.prices[price.sku] = price
+    if "user" in mapping.read:
+        for raw in _rows(store, crm, "user").values():
+            user = to_user(raw, mapping)
+            if not isinstance(user, TranslationError):
+                world.users[user.id] = user
+    if "case" in mapping.read:
+        for raw in _rows(store, crm, "case").values():
+            case = to_case(raw, mapping)
+            if not isinstance(case, TranslationError):
+                world.cases[case.account_id].append(case)
+    if "nps" in mapping.read:
+        for raw in _rows(store, crm, "nps").values():
+            answer = to_nps(raw, mapping)
+            if not isinstance(answer, TranslationError):
+                world.nps[answer.account_id].append(answer)

@@ -1,0 +1,222 @@
+"""Render intents against the CRM's current values, write the changes, keep the books.
+
+Bookkeeping is what makes a crash harmless. Before a batch goes out, its payloads are stored
+as *pending*; after the CRM answers they become *confirmed* (the `written` table) and the
+pending copy is dropped. On the next run a field counts as the service's own value when the
+CRM holds either the confirmed or the pending one, so a write whose answer was lost is never
+mistaken for a person's edit, and a write that never landed is simply made again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mappings import Intent, Outcome, WritePlan, render
+from mappings.coerce import comparable
+from sync.pipeline.context import RunContext
+from sync.ports import RECORD_ID, WriteOutcome
+from sync.state import RecordFailure, Stage
+from sync.state.written import Write
+
+PENDING_PREFIX = "pending:"
+Raw = dict[str, Any]
+
+
+@dataclass
+class Item:
+    """One intent on its way out: its key, the CRM record now (if any), and its plan."""
+
+    intent: Intent
+    key: str
+    current: Raw | None
+    record_id: str | None = None
+    by_id: bool = False  # write by CRM id (adopting a record, or an account roll-up)
+    plan: WritePlan | None = None
+    keep_edits: bool = False  # a person edited the record: hold every unless_edited field
+    force: frozenset[str] = frozenset()
+
+
+@dataclass
+class BatchResult:
+    ids: dict[str, str] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
+    written: int = 0
+
+
+def plan_items(ctx: RunContext, concept: str, items: Sequence[Item]) -> None:
+    """Render each item against the CRM's current values and what the service last wrote."""
+    last = _last_written(ctx, concept, [i.key for i in items], {i.key: i.current for i in items})
+    for item in items:
+        item.plan = render(
+            concept,
+            item.intent,
+            current=item.current,
+            last_written=last.get(item.key),
+            mapping=ctx.mapping,
+        )
+
+
+def edited(item: Item) -> bool:
+    """True when a person changed a field the service wrote (policy unless_edited)."""
+    return item.plan is not None and any(
+        h.canonical_field not in item.force for h in item.plan.held_back
+    )
+
+
+def payload_of(item: Item) -> dict[str, Any]:
+    """What to send: the plan's payload, minus unless_edited fields if the record was edited,
+    plus forced fields (closing a renewal overrides a person's stage)."""
+    assert item.plan is not None
+    payload = dict(item.plan.payload)
+    if item.keep_edits:
+        held = {d.crm_field for d in item.plan.decisions if d.policy == "unless_edited"}
+        payload = {k: v for k, v in payload.items() if k not in held}
+    for held_back in item.plan.held_back:
+        if held_back.canonical_field in item.force:
+            payload[held_back.crm_field] = held_back.wanted
+    return payload
+
+
+def write_items(
+    ctx: RunContext,
+    concept: str,
+    items: Sequence[Item],
+    send: Callable[[list[Raw], list[Raw]], list[WriteOutcome]],
+) -> BatchResult:
+    """Write the items that have changes, one CRM batch at a time, books kept per batch."""
+    result = BatchResult()
+    todo = [(i, payload_of(i)) for i in items]
+    for item, payload in todo:
+        if not payload and item.record_id:
+            result.ids[item.key] = item.record_id
+    changed = [(i, p) for i, p in todo if p or (i.plan is not None and i.plan.associations)]
+    _confirm_unchanged(ctx, concept, [i for i, p in todo if not p])
+    size = max(1, ctx.port.batch_size)
+    for start in range(0, len(changed), size):
+        batch = changed[start : start + size]
+        _write_batch(ctx, concept, batch, send, result)
+        ctx.checkpoint()
+    return result
+
+
+def _write_batch(
+    ctx: RunContext,
+    concept: str,
+    batch: list[tuple[Item, dict[str, Any]]],
+    send: Callable[[list[Raw], list[Raw]], list[WriteOutcome]],
+    result: BatchResult,
+) -> None:
+    keyed = [_body(ctx, concept, i, p) for i, p in batch if not i.by_id]
+    by_id = [
+        {RECORD_ID: i.record_id, **_key_field(ctx, concept, i), **p} for i, p in batch if i.by_id
+    ]
+    ordered = [i for i, _ in batch if not i.by_id] + [i for i, _ in batch if i.by_id]
+    payloads = {i.key: p for i, p in batch}
+    ctx.store.written.record(
+        ctx.crm, PENDING_PREFIX + concept, [Write(k, p) for k, p in payloads.items()]
+    )
+    outcomes = send(keyed, by_id)
+    _book(ctx, concept, ordered, outcomes, payloads, result=result)
+
+
+def _body(ctx: RunContext, concept: str, item: Item, payload: dict[str, Any]) -> Raw:
+    return {**_key_field(ctx, concept, item), **payload}
+
+
+def _key_field(ctx: RunContext, concept: str, item: Item) -> Raw:
+    key_field = ctx.mapping.write[concept].key_field
+    return {key_field: item.key} if key_field and not _keyed_by_id(ctx, concept) else {}
+
+
+def _keyed_by_id(ctx: RunContext, concept: str) -> bool:
+    """A write concept keyed by the record id itself (roll-ups on the account)."""
+    account_id = ctx.mapping.read["account"].fields.get("id")
+    key_field = ctx.mapping.write[concept].key_field
+    return account_id is not None and key_field == account_id.field
+
+
+def _book(
+    ctx: RunContext,
+    concept: str,
+    items: list[Item],
+    outcomes: list[WriteOutcome],
+    payloads: dict[str, dict[str, Any]],
+    *,
+    result: BatchResult,
+) -> None:
+    last = ctx.store.written.get(ctx.crm, concept, payloads)
+    writes, failures, done = [], [], []
+    for item, outcome in zip(items, outcomes, strict=True):
+        if outcome.ok:
+            merged = {**(last[item.key].payload if item.key in last else {}), **payloads[item.key]}
+            record_id = outcome.record_id or item.record_id
+            writes.append(Write(item.key, merged, record_id))
+            if record_id:
+                result.ids[item.key] = record_id
+            done.append(item.key)
+        else:
+            result.failed.add(item.key)
+            failures.append(_failure(ctx, concept, item.key, outcome, payloads[item.key]))
+    ctx.store.written.record(ctx.crm, concept, writes, run_id=ctx.run_id)
+    ctx.store.written.forget(ctx.crm, PENDING_PREFIX + concept, payloads)
+    if failures:
+        ctx.store.errors.record(failures, run_id=ctx.run_id)
+    ctx.store.errors.resolve(ctx.crm, concept, done, stage=Stage.PUSH)
+    result.written += len(writes)
+    ctx.stats[f"written.{concept}"] += len(writes)
+    ctx.stats[f"failed.{concept}"] += len(failures)
+
+
+def _failure(
+    ctx: RunContext, concept: str, key: str, outcome: WriteOutcome, payload: dict[str, Any]
+) -> RecordFailure:
+    fields = f" (fields: {', '.join(outcome.error_fields)})" if outcome.error_fields else ""
+    message = f"{outcome.error_message or 'rejected'}{fields}"
+    code = outcome.error_code or "UNKNOWN"
+    return RecordFailure(ctx.crm, concept, key, Stage.PUSH, code, message, payload)
+
+
+def _confirm_unchanged(ctx: RunContext, concept: str, items: list[Item]) -> None:
+    """Fields the CRM already holds as wanted become the service's own (after a lost answer)."""
+    keys = [i.key for i in items if i.plan is not None and i.current is not None]
+    last = ctx.store.written.get(ctx.crm, concept, keys)
+    writes = []
+    for item in items:
+        known = last[item.key].payload if item.key in last else {}
+        same = _unchanged_values(item)
+        if any(comparable(known.get(k)) != comparable(v) for k, v in same.items()):
+            writes.append(Write(item.key, {**known, **same}, item.record_id))
+    if writes:
+        ctx.store.written.record(ctx.crm, concept, writes, run_id=ctx.run_id)
+
+
+def _unchanged_values(item: Item) -> dict[str, Any]:
+    if item.plan is None or item.current is None:
+        return {}
+    current = item.current
+    return {
+        d.crm_field: current.get(d.crm_field)
+        for d in item.plan.decisions
+        if d.outcome is Outcome.UNCHANGED
+    }
+
+
+def _last_written(
+    ctx: RunContext, concept: str, keys: list[str], currents: dict[str, Raw | None]
+) -> dict[str, dict[str, Any]]:
+    """Per key, the service's own value of each field: confirmed, or pending when the CRM
+    holds the pending one (the write landed but its answer was lost)."""
+    confirmed = ctx.store.written.get(ctx.crm, concept, keys)
+    pending = ctx.store.written.get(ctx.crm, PENDING_PREFIX + concept, keys)
+    merged: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        values = dict(confirmed[key].payload) if key in confirmed else {}
+        current = currents.get(key) or {}
+        for name, value in (pending[key].payload if key in pending else {}).items():
+            if comparable(current.get(name)) == comparable(value):
+                values[name] = value
+        if values:
+            merged[key] = values
+    return merged
