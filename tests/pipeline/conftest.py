@@ -1,0 +1,66 @@
+"""Pipeline scenarios run against one HTTPS sandbox server per session (a fresh org per test)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
+from typing import Any
+
+import pytest
+
+from sync.sandbox.clock import SandboxClock
+from sync.sandbox.datagen import generate
+from sync.sandbox.salesforce import SalesforceSandbox
+from sync.sandbox.server import ServedApp, serve_in_thread
+from tests.db_fixtures import DbTarget
+from tests.pipeline.harness import TODAY, Harness
+
+
+class _Current:
+    sandbox: SalesforceSandbox | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        assert self.sandbox is not None, "no sandbox is being served"
+        return self.sandbox.wsgi_app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedApp, _Current]]:
+    current = _Current()
+    with serve_in_thread(current, tls_dir=tmp_path_factory.mktemp("tls")) as app:
+        yield app, current
+
+
+def new_sandbox(opportunities: int = 60, seed: int = 11, **options: Any) -> SalesforceSandbox:
+    clock = SandboxClock(datetime.combine(TODAY, time(8, 0), tzinfo=UTC))
+    sandbox = SalesforceSandbox(clock=clock, seed=seed, **options)
+    if opportunities:
+        sandbox.load(generate(opportunities, seed=seed, today=TODAY))
+    return sandbox
+
+
+@pytest.fixture
+def make_harness(
+    _server: tuple[ServedApp, _Current], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """Build a harness around a sandbox; the last one built is the one being served."""
+    app, current = _server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(app.ca_bundle))
+    stores = []
+
+    def build(sandbox: SalesforceSandbox, target: DbTarget | None = None) -> Harness:
+        store = (target.open_store() if target else _sqlite(tmp_path, len(stores)))
+        stores.append(store)
+        current.sandbox = sandbox
+        return Harness(sandbox, app, store)
+
+    yield build
+    current.sandbox = None
+    for store in stores:
+        store.close()
+
+
+def _sqlite(tmp_path: Any, index: int) -> Any:
+    from sync.state import StateStore  # noqa: PLC0415
+
+    return StateStore.open(f"sqlite:///{tmp_path}/state-{index}.db")
