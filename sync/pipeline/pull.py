@@ -89,13 +89,15 @@ def _narrow(ctx: RunContext, drift: SchemaDriftError, outcome: PullOutcome) -> b
 def _record_drift(ctx: RunContext, drift: SchemaDriftError, messages: list[str]) -> None:
     key = f"{drift.object_name}.{drift.field_name or '?'}"
     log.error("schema_drift", field=key, messages=messages)
+    if ctx.dry_run:
+        return  # a preview reports the drift in its log, it does not file the admin's error
     failure = RecordFailure(ctx.crm, "mapping", key, Stage.PULL, drift.code, "; ".join(messages))
     ctx.store.errors.record([failure], run_id=ctx.run_id)
 
 
 def _pull_stream(ctx: RunContext, stream: Stream, outcome: PullOutcome) -> None:
     cursor = ctx.store.cursors.get(ctx.crm, stream.name)
-    since = _since(cursor, ctx.lookback)
+    since = None if _fields_added(ctx, stream, cursor) else _since(cursor, ctx.lookback)
     spec = StreamSpec(
         stream.name,
         stream.object,
@@ -108,6 +110,18 @@ def _pull_stream(ctx: RunContext, stream: Stream, outcome: PullOutcome) -> None:
     for page in ctx.port.pull(spec, since, ctx.started_at):
         _save(ctx, stream.name, page, touched)
         ctx.checkpoint()
+
+
+def _fields_added(ctx: RunContext, stream: Stream, cursor: Cursor | None) -> bool:
+    """True when the mapping now reads a field the mirror's latest records were pulled
+    without (a mapping edit, a restored field): the stream is read again from the start,
+    or records unchanged since would keep a blank for that field."""
+    if cursor is None:
+        return False
+    since = cursor.lower_bound(ctx.lookback)
+    recent = ctx.store.mirror.changed_since(ctx.crm, stream.name, since, limit=20)
+    sample = next((r for r in recent if not r.is_deleted), None)
+    return sample is not None and not set(stream.fields) <= set(sample.data)
 
 
 def _since(cursor: Cursor | None, lookback: timedelta) -> Position | None:

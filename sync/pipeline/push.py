@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from contract_rules import OrderStatus
 from mappings import AccountRollupIntent
 from sync.pipeline.context import RunContext
 from sync.pipeline.decide import PlannedRenewal
@@ -19,6 +20,7 @@ from sync.ports import WriteOutcome
 from sync.state import RecordFailure, Stage
 
 Raw = dict[str, Any]
+DRY_RUN_ID_PREFIX = "(new) "
 
 
 @dataclass
@@ -28,6 +30,7 @@ class PushReport:
     changes: dict[str, list[Item]] = field(default_factory=dict)
     edited: set[str] = field(default_factory=set)
     ids: dict[str, str] = field(default_factory=dict)
+    closing_won: list[PlannedRenewal] = field(default_factory=list)
 
 
 def push(ctx: RunContext, world: World, plan: Plan) -> PushReport:
@@ -37,6 +40,7 @@ def push(ctx: RunContext, world: World, plan: Plan) -> PushReport:
     _renewals(ctx, world, planned, report)
     if "renewal_line" in ctx.mapping.write:
         _lines(ctx, world, planned, report)
+    _close_won(ctx, world, report)
     _tasks(ctx, world, planned, report)
     _rollups(ctx, world, plan.rollups, report)
     return report
@@ -51,7 +55,7 @@ def _renewals(
         if not ready:
             _blocked(ctx, remaining)
             return
-        items = [_renewal_item(world, p, report.ids) for p in ready]
+        items = [_renewal_item(world, p, report) for p in ready]
         plan_items(ctx, "renewal", items)
         for item in items:
             item.keep_edits = edited(item)
@@ -62,12 +66,41 @@ def _renewals(
         remaining = [p for p in remaining if p not in ready]
 
 
-def _renewal_item(world: World, plan: PlannedRenewal, ids: dict[str, str]) -> Item:
+def _renewal_item(world: World, plan: PlannedRenewal, report: PushReport) -> Item:
+    """The renewal as first written; one the service closes won is written open first and
+    closed only once its lines are in, so a crash in between never leaves a won renewal
+    without its lines (the next contract in the chain would be priced from nothing)."""
     intent = plan.intent
     if plan.renews_key is not None:
-        intent = replace(intent, renews_order_id=ids[plan.renews_key])
+        intent = replace(intent, renews_order_id=report.ids[plan.renews_key])
+    if intent.stage == "won" and not _won_already(world, plan):
+        report.closing_won.append(replace(plan, intent=intent))
+        intent = replace(intent, stage="open")
     current = world.raw_orders.get(plan.record_id) if plan.record_id else None
     return Item(intent, intent.key, current, plan.record_id, plan.adopt, force=plan.force)
+
+
+def _won_already(world: World, plan: PlannedRenewal) -> bool:
+    record = world.orders.get(plan.record_id or "")
+    return record is not None and record.order.status is OrderStatus.CLOSED_WON
+
+
+def _close_won(ctx: RunContext, world: World, report: PushReport) -> None:
+    """Second step of an automatic renewal: close it won, its lines now being in place."""
+    plans = [
+        p
+        for p in report.closing_won
+        if p.intent.key in report.ids and p.intent.key not in report.edited
+    ]
+    written = ctx.store.written.get(ctx.crm, "renewal", [p.intent.key for p in plans])
+    items = []
+    for plan in plans:
+        record_id = report.ids[plan.intent.key]
+        known = written[plan.intent.key].payload if plan.intent.key in written else {}
+        current = {**(world.raw_orders.get(record_id) or {}), **known}
+        items.append(Item(plan.intent, plan.intent.key, current, record_id))
+    plan_items(ctx, "renewal", items)
+    _write(ctx, "renewal", items, report)
 
 
 def _lines(
@@ -151,6 +184,10 @@ def _write(ctx: RunContext, concept: str, items: list[Item], report: PushReport)
         if item.record_id:
             report.ids.setdefault(item.key, item.record_id)
     if ctx.dry_run:
+        # What would be created gets a stand-in id, so a dry run also plans what hangs off
+        # it (a renewal's lines and tasks, the renewal that renews it) as the real run will.
+        for item in changed:
+            report.ids.setdefault(item.key, f"{DRY_RUN_ID_PREFIX}{item.key}")
         return
     result = write_items(ctx, concept, items, _sender(ctx, concept))
     report.ids.update(result.ids)

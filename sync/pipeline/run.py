@@ -79,9 +79,16 @@ def _rules(settings: Settings, mapping: Mapping) -> Any:
 
 
 def _mode(store: StateStore, crm: str, dry_run: bool) -> RunMode:
+    """Full after a dry run: it moved the cursors without acting on what it pulled, so an
+    incremental run would never evaluate the accounts those records touched."""
     if dry_run:
         return RunMode.DRY_RUN
-    return RunMode.INCREMENTAL if store.runs.last(crm) is not None else RunMode.FULL
+    last = store.runs.last(crm)
+    return (
+        RunMode.INCREMENTAL
+        if last is not None and last.mode is not RunMode.DRY_RUN
+        else RunMode.FULL
+    )
 
 
 def _run(ctx: RunContext, *, full: bool) -> RunResult:
@@ -152,10 +159,10 @@ def _raw(ctx: RunContext, concept: str, record_id: str) -> dict[str, Any] | None
 
 def _book_decisions(ctx: RunContext, plan: Plan) -> None:
     """Keep decide-stage problems for admins; clear the ones whose records now read fine."""
+    ctx.stats["decide_failures"] += len(plan.failures)
+    ctx.stats["subscriptions"] += plan.subscriptions
     if ctx.dry_run:
         return
     if plan.failures:
         ctx.store.errors.record(plan.failures, run_id=ctx.run_id)
     ctx.store.errors.resolve(ctx.crm, "order", plan.clean_orders, stage=Stage.DECIDE)
-    ctx.stats["decide_failures"] += len(plan.failures)
-    ctx.stats["subscriptions"] += plan.subscriptions
