@@ -40,6 +40,10 @@ def _register() -> None:
     from sync.cli import demo  # noqa: PLC0415
 
     app.command("demo")(demo.demo_command)
+    from sync.cli import doctor, mappings  # noqa: PLC0415
+
+    app.add_typer(mappings.app, name="mappings")
+    app.command("doctor")(doctor.doctor_command)
     # -- end of command groups --
 
 
