@@ -81,16 +81,27 @@ def doctor_command(
 
 
 def report(problems: list[Problem], crm: str) -> str:
-    """Problems grouped by what to do about them, each with where the mapping uses it."""
-    count = len(problems)
-    lines = [f"{count} {'thing' if count == 1 else 'things'} missing or wrong in the {crm} org:"]
+    """Problems grouped by what to do about them; one line per thing to fix in the org,
+    with every place the mapping uses it."""
+    things = len(_merged(problems))
+    lines = [f"{things} {'thing' if things == 1 else 'things'} missing or wrong in the {crm} org:"]
     for title, items in _sections(problems):
         lines.append(f"\n{title}:")
-        lines += [f"  - {_line(p)}" for p in items]
+        for (message, hint), uses in _merged(items).items():
+            where = ", ".join(_where(p) for p in uses)
+            lines.append(f"  - {message} (mapped at {where}){f'; {hint}' if hint else ''}")
     hint = SETUP_HINT.get(crm)
     if hint:
         lines.append(f"\n{hint}")
     return "\n".join(lines)
+
+
+def _merged(problems: list[Problem]) -> dict[tuple[str, str], list[Problem]]:
+    """The same missing field used by a read and a write concept is one thing to fix."""
+    merged: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        merged.setdefault((problem.message, problem.hint), []).append(problem)
+    return merged
 
 
 def _sections(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
@@ -104,10 +115,9 @@ def _sections(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
     return [(t, grouped[t]) for t in order if t in grouped]
 
 
-def _line(problem: Problem) -> str:
-    where = f"{problem.file}:{problem.line}" if problem.line is not None else problem.file
-    hint = f"; {problem.hint}" if problem.hint else ""
-    return f"{problem.message} (mapped at {problem.path}, {where}){hint}"
+def _where(problem: Problem) -> str:
+    line = f":{problem.line}" if problem.line is not None else ""
+    return f"{problem.path} ({problem.file}{line})"
 
 
 def _fix(

@@ -1,0 +1,99 @@
+"""CLI commands against the Salesforce sandbox served over HTTPS on loopback.
+
+One server per session answers for whichever test's sandbox is current; each test gets a
+fresh org with a fixed clock and its own SQLite state file. Settings reach the commands the
+way an operator gives them: through environment variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from sync.cli.main import app
+from sync.sandbox.clock import SandboxClock
+from sync.sandbox.datagen import generate
+from sync.sandbox.salesforce import SalesforceSandbox
+from sync.sandbox.server import ServedApp, serve_in_thread
+
+TODAY = date(2026, 11, 21)
+START = datetime.combine(TODAY, time(8, 0), tzinfo=UTC)
+_UNSET = (
+    "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_PRIVATE_KEY_FILE", "RENEWAL_SYNC_MAPPING_FILE",
+    "RENEWAL_SYNC_CRM", "RENEWAL_SYNC_CONFIG", "RENEWAL_SYNC_SECRETS_DIR",
+)  # fmt: skip
+
+
+class _Current:
+    sandbox: SalesforceSandbox | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        assert self.sandbox is not None, "no sandbox is being served"
+        return self.sandbox.wsgi_app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedApp, _Current]]:
+    current = _Current()
+    with serve_in_thread(current, tls_dir=tmp_path_factory.mktemp("tls")) as app:
+        yield app, current
+
+
+def new_sandbox(opportunities: int = 0, **options: Any) -> SalesforceSandbox:
+    """A fresh org at 08:00 on TODAY; with generated data when `opportunities` > 0."""
+    sandbox = SalesforceSandbox(clock=SandboxClock(START), seed=3, **options)
+    if opportunities:
+        sandbox.load(generate(opportunities, seed=3, today=TODAY))
+    return sandbox
+
+
+@pytest.fixture
+def sandbox() -> SalesforceSandbox:
+    return new_sandbox()
+
+
+@pytest.fixture
+def serve(
+    _server: tuple[ServedApp, _Current], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """`serve(sandbox)` makes it the org the commands talk to, through the environment."""
+    app, current = _server
+    for name in _UNSET:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(app.ca_bundle))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'state.db'}")
+    monkeypatch.setenv("RENEWAL_SYNC_TODAY", TODAY.isoformat())
+    monkeypatch.setenv("RENEWAL_SYNC_LOG_LEVEL", "WARNING")
+
+    def start(sandbox: SalesforceSandbox) -> SalesforceSandbox:
+        current.sandbox = sandbox
+        monkeypatch.setenv("SF_INSTANCE_URL", app.url)
+        monkeypatch.setenv("SF_LOGIN_URL", app.url)
+        monkeypatch.setenv("SF_CLIENT_ID", sandbox.client_id)
+        monkeypatch.setenv("SF_CLIENT_SECRET", sandbox.client_secret)
+        return sandbox
+
+    yield start
+    current.sandbox = None
+
+
+@pytest.fixture
+def served(serve: Any, sandbox: SalesforceSandbox) -> SalesforceSandbox:
+    """The empty org (describe only), served."""
+    result: SalesforceSandbox = serve(sandbox)
+    return result
+
+
+def invoke(*args: str) -> Result:
+    """Run `renewal-sync ARGS` in-process."""
+    return CliRunner().invoke(app, list(args))
+
+
+def tick(sandbox: SalesforceSandbox) -> None:
+    """Move the org's clock on, so each run's writes carry a later stamp than the last."""
+    sandbox.clock.advance(timedelta(seconds=1))
