@@ -12,6 +12,7 @@ from sync.sandbox.clock import SandboxClock
 from sync.sandbox.datagen import generate
 from sync.sandbox.salesforce import SalesforceSandbox
 from sync.sandbox.server import ServedApp, serve_in_thread
+from sync.state import StateStore
 from tests.db_fixtures import DbTarget
 from tests.pipeline.harness import TODAY, Harness
 
@@ -46,10 +47,10 @@ def make_harness(
     """Build a harness around a sandbox; the last one built is the one being served."""
     app, current = _server
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(app.ca_bundle))
-    stores = []
+    stores: list[StateStore] = []
 
     def build(sandbox: SalesforceSandbox, target: DbTarget | None = None) -> Harness:
-        store = (target.open_store() if target else _sqlite(tmp_path, len(stores)))
+        store = target.open_store() if target else _sqlite(tmp_path, len(stores))
         stores.append(store)
         current.sandbox = sandbox
         return Harness(sandbox, app, store)
@@ -60,7 +61,5 @@ def make_harness(
         store.close()
 
 
-def _sqlite(tmp_path: Any, index: int) -> Any:
-    from sync.state import StateStore  # noqa: PLC0415
-
+def _sqlite(tmp_path: Any, index: int) -> StateStore:
     return StateStore.open(f"sqlite:///{tmp_path}/state-{index}.db")

@@ -119,7 +119,11 @@ def crm_state(sandbox: SalesforceSandbox) -> dict[str, Any]:
         if o.get("Renewal_Sync_Key__c")
     }  # fmt: skip
     lines = {
-        li["Renewal_Sync_Key__c"]: (ref(li["OpportunityId"]), li["Quantity"], _money(li["UnitPrice"]))
+        li["Renewal_Sync_Key__c"]: (
+            ref(li["OpportunityId"]),
+            li["Quantity"],
+            _money(li["UnitPrice"]),
+        )
         for li in sandbox.records("OpportunityLineItem")
         if li.get("Renewal_Sync_Key__c")
     }

@@ -1,4 +1,4 @@
-"""A full run raises every renewal once; an incremental rerun with nothing changed writes nothing."""
+"""A full run raises every renewal once; an unchanged incremental rerun writes nothing."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def test_full_then_incremental_run_on_each_database(make_harness, db_target: DbT
     assert first.stats["written.renewal"] > 0
     assert first.stats["written.task"] > 0
     keys = Counter(o["Renewal_Sync_Key__c"] for o in harness.renewals())
-    assert keys and max(keys.values()) == 1
+    assert keys
+    assert max(keys.values()) == 1
 
     harness.sandbox.ledger.reset()
     second = harness.run()
@@ -40,7 +41,9 @@ def test_every_open_renewal_has_one_record_per_subscription_term(make_harness) -
     harness = make_harness(new_sandbox(opportunities=120, seed=9))
     harness.run()
     open_renewals = [o for o in harness.renewals() if not o["IsClosed"]]
-    terms = Counter((o["AccountId"], o["Product_Family__c"], o["Contract_Start_Date__c"]) for o in open_renewals)
+    terms = Counter(
+        (o["AccountId"], o["Product_Family__c"], o["Contract_Start_Date__c"]) for o in open_renewals
+    )
     assert open_renewals
     assert max(terms.values()) == 1
     items = harness.sandbox.records("OpportunityLineItem")
