@@ -1,0 +1,128 @@
+"""HubSpotAdapter: the CrmPort over one Door, and the factory that builds it from Settings.
+
+Pulls go through search (see `search`), except owners and deleted records (see `lists`);
+each page of records gets its associated ids (see `associations`) before it is yielded.
+Writes are batch upserts / updates / archives of 100 (see `write`); describe reads the
+properties API (see `describe`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+
+from sync.connectors.hubspot import associations
+from sync.connectors.hubspot import describe as describing
+from sync.connectors.hubspot import write as writing
+from sync.connectors.hubspot.auth import access_token, verify
+from sync.connectors.hubspot.door import Door, Monotonic, RetryPolicy, Sleep, build_client
+from sync.connectors.hubspot.lists import archived_records, owner_pages
+from sync.connectors.hubspot.search import order, search_pages
+from sync.ports import (
+    ApiUsage,
+    FlatRecord,
+    ObjectInfo,
+    Position,
+    PulledPage,
+    StreamSpec,
+    WriteOutcome,
+)
+from sync.settings import Settings
+
+OWNERS = "owners"
+ASSOCIATION_PREFIX = "@associations."
+
+
+class HubSpotAdapter:
+    """HubSpot behind the port: keyset pulls over search, batch writes, describe, usage.
+
+    `read_archived` lists archived records on incremental pulls to report deletions (one
+    list call per 100 archived records of the object and per pull); turn it off to save those
+    calls when deletions do not matter.
+    """
+
+    name = "hubspot"
+    batch_size = writing.BATCH
+
+    def __init__(self, door: Door, *, read_archived: bool = True) -> None:
+        self.door = door
+        self.read_archived = read_archived
+
+    def pull(
+        self, stream: StreamSpec, since: Position | None, until: datetime
+    ) -> Iterator[PulledPage]:
+        if stream.object == OWNERS:
+            pages = owner_pages(self.door, stream, since, until)
+        else:
+            pages = search_pages(self.door, stream, since, until)
+        last: Position | None = None
+        for records in pages:
+            self._associate(stream, records)
+            last = _position(records[-1])
+            yield PulledPage(records, [], last)
+        if since is not None and self.read_archived and stream.object != OWNERS:
+            deleted = archived_records(self.door, stream.object, since, until)
+            if deleted:
+                newest = _position(deleted[-1])
+                yield PulledPage(
+                    [], deleted, newest if last is None else max(last, newest, key=_key)
+                )
+
+    def _associate(self, stream: StreamSpec, records: list[FlatRecord]) -> None:
+        ids = [str(r["id"]) for r in records]
+        for to_object in stream.associations:
+            found = associations.read_ids(self.door, stream.object, ids, to_object)
+            for record in records:
+                record[f"{ASSOCIATION_PREFIX}{to_object}"] = found.get(str(record["id"]), [])
+
+    def upsert(
+        self, object_name: str, key_field: str, records: Sequence[FlatRecord]
+    ) -> list[WriteOutcome]:
+        return writing.upsert(self.door, object_name, key_field, records)
+
+    def update(self, object_name: str, records: Sequence[FlatRecord]) -> list[WriteOutcome]:
+        return writing.update(self.door, object_name, records)
+
+    def delete(self, object_name: str, record_ids: Sequence[str]) -> list[WriteOutcome]:
+        return writing.delete(self.door, object_name, record_ids)
+
+    def describe(self, objects: Iterable[str]) -> dict[str, ObjectInfo]:
+        return describing.describe(self.door, objects)
+
+    def usage(self) -> ApiUsage | None:
+        return self.door.last_usage
+
+    @property
+    def calls(self) -> int:
+        return self.door.calls
+
+
+def _position(record: FlatRecord) -> Position:
+    stamp, record_id = order(record)
+    return Position(stamp, str(record_id))
+
+
+def _key(position: Position) -> tuple[datetime, int]:
+    return position.modstamp, int(position.record_id)
+
+
+def connect_hubspot(
+    settings: Settings,
+    *,
+    sleep: Sleep = time.sleep,
+    policy: RetryPolicy | None = None,
+    monotonic: Monotonic = time.monotonic,
+) -> HubSpotAdapter:
+    """Build the client and check the token now, so a refused one fails before any work."""
+    client = build_client(access_token(settings), settings.hubspot_api_host)
+    door = Door(
+        client,
+        ten_second_limit=settings.hubspot_ten_second_limit,
+        budget_share=settings.api_budget_share,
+        policy=policy,
+        sleep=sleep,
+        monotonic=monotonic,
+    )
+    verify(door)
+    return HubSpotAdapter(door)

@@ -1,0 +1,269 @@
+"""The one door to HubSpot: the unmodified hubspot-api-client and the policy every call obeys.
+
+Per call, in order: check the API budget (the share of the daily allowance last reported in
+`X-HubSpot-RateLimit-Daily` / `-Daily-Remaining`; reaching it raises DeferRunError *before*
+the call); wait for room in the ten-second window (a client-side sliding window of
+`settings.hubspot_ten_second_limit` calls on an injectable monotonic clock); count the call;
+make it; on a transient failure retry with tenacity (bounded attempts; a 429 waits what its
+`Retry-After` or `X-HubSpot-RateLimit-Interval-Milliseconds` says, anything else backs off
+exponentially with jitter; an injectable `sleep` so tests never wait); anything else becomes
+the port's error (see `errors`).
+
+The client is built with `retry=Retry(total=0)`, so urllib3 never retries behind this door's
+back, and every call asks for the raw response (`_preload_content=False`): the door reads the
+rate-limit headers of successes, and the JSON is parsed once, without the generated models
+(their deserialisation costs more than the network for 10,000-record pulls). Each API object
+of the client owns a urllib3 pool, so they are built once here, not per call.
+
+Limits: API usage guidelines
+(https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines) - 100 calls
+per ten seconds on Free/Starter, 190 on Professional/Enterprise, 250 with the increase; the
+daily allowance per portal. The search endpoints' own per-second limit is not paced here:
+their 429s are retried like any other (the sandbox does not emulate it).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import hubspot
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_base,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+from urllib3.util.retry import Retry
+
+from sync.connectors.hubspot.errors import (
+    API_ERRORS,
+    NETWORK_ERRORS,
+    CallContext,
+    error_code,
+    header,
+    is_transient,
+    status_of,
+    to_crm_error,
+)
+from sync.logs import get_logger
+from sync.ports import ApiUsage, CrmError, DeferRunError
+
+Sleep = Callable[[float], None]
+Monotonic = Callable[[], float]
+Request = Callable[["Apis"], Any]
+
+TIMEOUT = (10.0, 120.0)  # connect, read (seconds); the generated client sets none
+RAW: dict[str, Any] = {"_preload_content": False, "_request_timeout": TIMEOUT}
+WINDOW_SECONDS = 10.0
+log = get_logger("sync.connectors.hubspot")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard to try: call attempts for transient failures, rounds for locked records."""
+
+    attempts: int = 5
+    lock_attempts: int = 4
+    initial_wait: float = 1.0
+    max_wait: float = 30.0
+    jitter: float = 1.0
+
+    def backoff(self) -> wait_exponential_jitter:
+        return wait_exponential_jitter(
+            initial=self.initial_wait, max=self.max_wait, jitter=self.jitter
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A 2xx answer: status, parsed JSON body (None for 204) and the headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Apis:
+    """The client's API objects, built once (each one owns its own connection pool)."""
+
+    def __init__(self, client: hubspot.HubSpot) -> None:
+        crm = client.crm
+        self.basic = crm.objects.basic_api
+        self.batch = crm.objects.batch_api
+        self.search = crm.objects.search_api
+        self.owners = crm.owners.owners_api
+        self.properties = crm.properties.core_api
+        self.associations = crm.associations.v4.batch_api
+
+
+def build_client(access_token: str, host: str) -> hubspot.HubSpot:
+    """The unmodified client, urllib3's own retries off: the door owns retrying."""
+    return hubspot.HubSpot(access_token=access_token, host=host.rstrip("/"), retry=Retry(total=0))
+
+
+class TenSecondWindow:
+    """At most `limit` calls in any rolling ten seconds, on an injectable clock.
+
+    When the window is full it sleeps once until the oldest call leaves it. It trusts the
+    sleep (an injected one need not move the clock) and never loops, so it cannot hang."""
+
+    def __init__(self, limit: int, monotonic: Monotonic, sleep: Sleep) -> None:
+        self.limit = limit
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.stamps: deque[float] = deque()
+        self.waited = 0.0
+
+    def acquire(self) -> None:
+        now = self._roll()
+        if len(self.stamps) >= self.limit:
+            wait = self.stamps[0] + WINDOW_SECONDS - now
+            if wait > 0:
+                self.waited += wait
+                self.sleep(wait)
+            now = self._roll()
+        self.stamps.append(now)
+
+    def _roll(self) -> float:
+        now = self.monotonic()
+        while self.stamps and self.stamps[0] <= now - WINDOW_SECONDS:
+            self.stamps.popleft()
+        return now
+
+
+class Door:
+    """Every request to the portal passes here; `calls` and `last_usage` account for them."""
+
+    def __init__(
+        self,
+        client: hubspot.HubSpot,
+        *,
+        ten_second_limit: int,
+        budget_share: float,
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = time.sleep,
+        monotonic: Monotonic = time.monotonic,
+    ) -> None:
+        self.apis = Apis(client)
+        self.budget_share = budget_share
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.window = TenSecondWindow(ten_second_limit, monotonic, sleep)
+        self.calls = 0
+        self.rate_limited = 0
+        self.last_usage: ApiUsage | None = None
+
+    def call(self, request: Request, context: CallContext) -> Answer:
+        """One API call through budget, window and retries; failures as the port's errors."""
+        retrying = self.retrying(retry_if_exception(is_transient))
+        try:
+            return retrying(self._attempt, request)
+        except CrmError:
+            raise
+        except (*API_ERRORS, *NETWORK_ERRORS) as exc:
+            error = to_crm_error(exc, context)
+            log.warning("hubspot.call_failed", code=error.code, object=context.object_name)
+            raise error from exc
+
+    def retrying(self, retry: retry_base, *, attempts: int | None = None) -> Retrying:
+        """Tenacity with this door's policy, wait and sleep; the last failure is re-raised."""
+        return Retrying(
+            retry=retry,
+            stop=stop_after_attempt(attempts or self.policy.attempts),
+            wait=self._wait,
+            sleep=self.sleep,
+            reraise=True,
+            before_sleep=_log_retry,
+        )
+
+    def pause(self, round_number: int, reason: str) -> None:
+        """Back off before another round for records that failed transiently (locks)."""
+        wait = min(self.policy.initial_wait * 2**round_number, self.policy.max_wait)
+        log.info("hubspot.retry_records", reason=reason, round=round_number + 1, wait=wait)
+        self.sleep(wait)
+
+    def _attempt(self, request: Request) -> Answer:
+        self.check_budget()
+        self.window.acquire()
+        self.calls += 1
+        try:
+            response = request(self.apis)
+        except API_ERRORS as exc:
+            self._observe(getattr(exc, "headers", None) or {})
+            if status_of(exc) == 429:
+                self.rate_limited += 1
+            raise
+        headers = {k: str(v) for k, v in response.headers.items()}
+        self._observe(headers)
+        data = response.data
+        body = json.loads(data) if data else None
+        return Answer(int(response.status), body, headers)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """A 429 waits what HubSpot says (capped); anything else backs off exponentially."""
+        outcome = state.outcome
+        exc = outcome.exception() if outcome is not None and outcome.failed else None
+        if exc is not None and status_of(exc) == 429:
+            hinted = _retry_after(exc)
+            if hinted is not None:
+                return min(hinted, self.policy.max_wait)
+        return float(self.policy.backoff()(state))
+
+    # -- limits -------------------------------------------------------------------------
+
+    def check_budget(self) -> None:
+        """DeferRunError before a call once the configured share of the allowance is used."""
+        usage = self.last_usage
+        if usage is not None and usage.share() >= self.budget_share:
+            raise DeferRunError(
+                "API_BUDGET_REACHED",
+                f"{usage.used} of {usage.limit} daily API calls are used "
+                f"({usage.share():.0%}); the configured budget is {self.budget_share:.0%}",
+            )
+
+    def _observe(self, headers: Any) -> None:
+        daily = _int(headers.get("X-HubSpot-RateLimit-Daily"))
+        remaining = _int(headers.get("X-HubSpot-RateLimit-Daily-Remaining"))
+        if daily is not None and remaining is not None:
+            self.last_usage = ApiUsage(max(daily - remaining, 0), daily)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """Seconds to wait after a 429: Retry-After, else the window's interval."""
+    seconds = _float(header(exc, "Retry-After"))
+    if seconds is not None:
+        return seconds
+    interval = _float(header(exc, "X-HubSpot-RateLimit-Interval-Milliseconds"))
+    return None if interval is None else interval / 1000
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _log_retry(state: RetryCallState) -> None:
+    outcome = state.outcome
+    exc = outcome.exception() if outcome is not None and outcome.failed else None
+    log.warning(
+        "hubspot.retry",
+        attempt=state.attempt_number,
+        wait_seconds=round(state.upcoming_sleep, 2),
+        code=error_code(exc) if exc is not None else None,
+    )
