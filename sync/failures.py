@@ -149,6 +149,39 @@ FAILURES: dict[str, Resolution] = {
         Action.SKIP_DEPENDENTS, Blame.CONFIG, "A mapped property is missing in the portal."
     ),
     "CONNECTION_LOST": _T,
+    "HTTP_423": Resolution(
+        Action.RETRY, Blame.TRANSIENT, "A concurrent write held the record; retried."
+    ),
+    "RECORD_LOCKED": Resolution(
+        Action.RETRY, Blame.TRANSIENT, "A concurrent write held the record; only it is retried."
+    ),
+    "EXPIRED_AUTHENTICATION": Resolution(
+        Action.REAUTHENTICATE, Blame.CONFIG, "The token expired; set a fresh HUBSPOT_ACCESS_TOKEN."
+    ),
+    "INVALID_AUTHENTICATION": Resolution(
+        Action.REAUTHENTICATE, Blame.CONFIG, "Token refused; check HUBSPOT_ACCESS_TOKEN."
+    ),
+    "OBJECT_NOT_FOUND": Resolution(
+        Action.REJECT_RECORD, Blame.DATA, "The record was deleted (archived) in HubSpot."
+    ),
+    "CONFLICT": Resolution(
+        Action.REJECT_RECORD, Blame.DATA, "Another record holds the same unique value; merge them."
+    ),
+    "INVALID_OPTION": Resolution(
+        Action.REJECT_RECORD, Blame.CONFIG, "Add the option to the property or fix the value map."
+    ),
+    "INVALID_DATE": Resolution(
+        Action.REJECT_RECORD, Blame.BUG, "A date property was sent a value not at midnight UTC."
+    ),
+    "INVALID_DATETIME": Resolution(
+        Action.REJECT_RECORD, Blame.DATA, "A datetime property was sent an invalid value."
+    ),
+    "INVALID_DECIMAL": Resolution(
+        Action.REJECT_RECORD, Blame.DATA, "A number property was sent a value that is no number."
+    ),
+    "NO_RESULT": Resolution(
+        Action.REJECT_RECORD, Blame.BUG, "HubSpot answered the batch without this record."
+    ),
 }
 
 UNKNOWN = Resolution(
