@@ -43,7 +43,9 @@ def connect(settings: Settings) -> CrmPort:
         from sync.connectors.salesforce import connect_salesforce  # noqa: PLC0415 - one CRM per process
 
         return connect_salesforce(settings)
-    raise NotImplementedError("the HubSpot adapter is not built yet (issue 6)")
+    from sync.connectors.hubspot import connect_hubspot  # noqa: PLC0415 - one CRM per process
+
+    return connect_hubspot(settings)
 
 
 def open_service(settings: Settings) -> Service:
