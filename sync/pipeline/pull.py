@@ -65,6 +65,8 @@ def _pull_with_drift(ctx: RunContext, name: str, outcome: PullOutcome) -> None:
                 outcome.skipped[name] = drift.message
                 _record_drift(ctx, drift, [drift.message])
                 return
+            if name in outcome.skipped:
+                return  # an essential field of this very stream: reading it again cannot help
     outcome.skipped[name] = "schema drift persisted after narrowing the mapping"
 
 

@@ -5,7 +5,7 @@ fights another over the same parent record.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,16 +33,23 @@ class PushReport:
     closing_won: list[PlannedRenewal] = field(default_factory=list)
 
 
-def push(ctx: RunContext, world: World, plan: Plan) -> PushReport:
-    """Write the plan (or, with `ctx.dry_run`, only render it)."""
+def push(ctx: RunContext, world: World, plan: Plan, *, skipped: Collection[str] = ()) -> PushReport:
+    """Write the plan (or, with `ctx.dry_run`, only render it).
+
+    `skipped` names the concepts schema drift took out of this run (with all that depends on
+    them, see `mappings.plan_drift`): they are neither written nor reported as changes.
+    """
     report = PushReport()
     planned = sorted(plan.renewals, key=lambda p: (p.intent.account_id, p.intent.key))
-    _renewals(ctx, world, planned, report)
-    if "renewal_line" in ctx.mapping.write:
+    if "renewal" not in skipped:
+        _renewals(ctx, world, planned, report)
+    if "renewal_line" in ctx.mapping.write and "renewal_line" not in skipped:
         _lines(ctx, world, planned, report)
     _close_won(ctx, world, report)
-    _tasks(ctx, world, planned, report)
-    _rollups(ctx, world, plan.rollups, report)
+    if "task" not in skipped:
+        _tasks(ctx, world, planned, report)
+    if "account_rollup" not in skipped:
+        _rollups(ctx, world, plan.rollups, report)
     return report
 
 

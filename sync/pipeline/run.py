@@ -101,7 +101,7 @@ def _run(ctx: RunContext, *, full: bool) -> RunResult:
         accounts = None if full or _first_today(ctx) else _touched(ctx, result.world, pulled)
         result.plan = build_plan(ctx, result.world, accounts)
         _book_decisions(ctx, result.plan)
-        result.report = push(ctx, result.world, result.plan)
+        result.report = push(ctx, result.world, result.plan, skipped=set(pulled.skipped))
     except DeferRunError as exc:
         status, error = RunStatus.DEFERRED, str(exc)
     except StoppedError:
