@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from contract_rules._frozen import maker
 from contract_rules.model import Line, Order, RenewalTerms
 from contract_rules.terms import Term
 
@@ -26,6 +27,13 @@ class ContractState(StrEnum):
     TERMINATED = "terminated"
     EXPIRED = "expired"
     RENEWED = "renewed"
+
+
+# Members as constants: `ContractState.ACTIVE` is a metaclass look-up on Python 3.11.
+_PENDING, _ACTIVE = ContractState.PENDING, ContractState.ACTIVE
+_SUPERSEDED, _TERMINATED = ContractState.SUPERSEDED, ContractState.TERMINATED
+_EXPIRED, _RENEWED = ContractState.EXPIRED, ContractState.RENEWED
+_new_tuple = tuple.__new__
 
 
 class Position(NamedTuple):
@@ -105,21 +113,24 @@ class Contract:
     def state_on(self, day: date) -> ContractState:
         """Pending, active, superseded, terminated, expired or renewed on `day`."""
         if day < self.order.start_date:
-            return ContractState.PENDING
+            return _PENDING
         if self.superseded_from is not None and day >= self.superseded_from:
-            return ContractState.SUPERSEDED
+            return _SUPERSEDED
         if self.terminated_on is not None and day > self.terminated_on:
-            return ContractState.TERMINATED
+            return _TERMINATED
         if day > self.term.end:
-            return ContractState.RENEWED if self.renewed_by else ContractState.EXPIRED
-        return ContractState.ACTIVE
+            return _RENEWED if self.renewed_by else _EXPIRED
+        return _ACTIVE
+
+
+new_contract = maker(Contract)  # the builder's fast constructor (contract_rules/_frozen.py)
 
 
 def contract_term(order: Order) -> Term:
     """The term a contract order signs for (contract orders always have an end date)."""
     end = order.end_date
     assert end is not None  # enforced by the model validator for new/renewal/recast
-    return Term(order.start_date, end)
+    return _new_tuple(Term, (order.start_date, end))
 
 
 def last_day(term: Term, terminated_on: date | None, superseded_from: date | None) -> date:

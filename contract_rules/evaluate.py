@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
+from contract_rules._frozen import maker
 from contract_rules.chains import Chain, build_chain
 from contract_rules.contracts import Contract, ContractState
 from contract_rules.credit import RecastCredit, recast_credit
@@ -19,7 +20,7 @@ from contract_rules.model import Account, Order, RenewalTerms
 from contract_rules.settings import RuleSettings
 from contract_rules.spend import RenewalSpend, expected_renewal_spend
 from contract_rules.subscriptions import SubscriptionKey, group_orders, subscription_key
-from contract_rules.terms import Term, term_end, term_length
+from contract_rules.terms import Term, renewal_term
 from contract_rules.validation import OrderError
 
 
@@ -72,6 +73,10 @@ class Evaluation:
     subscriptions: tuple[SubscriptionResult, ...]
 
 
+_new_renewal = maker(Renewal)  # fast constructors (contract_rules/_frozen.py)
+_new_result = maker(SubscriptionResult)
+
+
 def evaluate(
     accounts: Iterable[Account], orders: Iterable[Order], as_of: date, settings: RuleSettings
 ) -> Evaluation:
@@ -108,16 +113,19 @@ def evaluate_subscription(
     account_id, product = key or _key_of(chain, orders)
     current = chain.in_force(as_of)
     renewal = renewal_due(chain, as_of, settings, account)
-    playbook = settings.playbook_for(account.segment if account else None)
-    return SubscriptionResult(
+    milestones: tuple[Milestone, ...] = ()
+    if renewal is not None:
+        playbook = settings.playbook_for(account.segment if account else None)
+        milestones = plan_milestones(renewal.close_date, playbook)
+    return _new_result(
         account_id,
         product,
         current.state_on(as_of) if current else None,
-        current.order_id if current else None,
+        current.order.id if current else None,
         renewal,
         recast_credits(chain, settings),
-        plan_milestones(renewal.close_date, playbook) if renewal else (),
-        prior_errors + chain.errors,
+        milestones,
+        prior_errors + chain.errors if prior_errors else chain.errors,
         chain.contracts,
     )
 
@@ -130,16 +138,15 @@ def renewal_due(
     if latest is None or latest.terminated_on or latest.superseded_from or latest.renewed_by:
         return None
     signed = latest.term
-    length = term_length(signed.start, signed.end)
-    start = signed.end + timedelta(days=1)
-    term = Term(start, term_end(start, length))
-    spend = expected_renewal_spend(latest.final, term, length, settings)
-    return Renewal(
-        f"renewal:{latest.order_id}",
-        latest.order_id,
+    length, term = renewal_term(signed.start, signed.end)
+    spend = expected_renewal_spend(latest.segments[-1], term, length, settings)
+    order = latest.order
+    return _new_renewal(
+        f"renewal:{order.id}",
+        order.id,
         spend,
         signed.end,
-        latest.renewal_terms,
+        order.renewal_terms,
         _action(latest, as_of, settings),
         account.owner if account else None,
     )
@@ -147,11 +154,12 @@ def renewal_due(
 
 def recast_credits(chain: Chain, settings: RuleSettings) -> tuple[RecastCredit, ...]:
     """One credit per recast in the chain, for the contract it replaced."""
-    return tuple(
-        recast_credit(c, c.superseded_from, settings.credit_policy)
-        for c in chain.contracts
-        if c.superseded_from is not None
-    )
+    credits = []
+    for contract in chain.contracts:
+        recast_start = contract.superseded_from
+        if recast_start is not None:  # rare: most chains have no recast
+            credits.append(recast_credit(contract, recast_start, settings.credit_policy))
+    return tuple(credits) if credits else ()
 
 
 def _key_of(chain: Chain, orders: Sequence[Order]) -> SubscriptionKey:
@@ -164,8 +172,17 @@ def _key_of(chain: Chain, orders: Sequence[Order]) -> SubscriptionKey:
 
 def _action(latest: Contract, as_of: date, settings: RuleSettings) -> RenewalAction:
     if as_of <= latest.term.end:
-        return RenewalAction.KEEP_OPEN
-    automatic = latest.renewal_terms is RenewalTerms.AUTOMATIC
+        return _KEEP_OPEN
+    automatic = latest.order.renewal_terms is _AUTOMATIC
     if automatic and settings.auto_close_automatic_renewals:
-        return RenewalAction.CLOSE_WON
-    return RenewalAction.FLAG_LAPSED
+        return _CLOSE_WON
+    return _FLAG_LAPSED
+
+
+# Members as constants: `RenewalAction.KEEP_OPEN` is a metaclass look-up on Python 3.11.
+_KEEP_OPEN, _CLOSE_WON, _FLAG_LAPSED = (
+    RenewalAction.KEEP_OPEN,
+    RenewalAction.CLOSE_WON,
+    RenewalAction.FLAG_LAPSED,
+)
+_AUTOMATIC = RenewalTerms.AUTOMATIC

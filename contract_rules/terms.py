@@ -32,8 +32,7 @@ class TermLength(NamedTuple):
     @property
     def years_fraction(self) -> Decimal:
         """The term in years: months / 12, plus leftover days / 365 (docs/rules.md)."""
-        value = Decimal(self.months) / _TWELVE
-        return value + Decimal(self.days) / _DAYS_PER_YEAR if self.days else value
+        return years_fraction(self.months, self.days)
 
 
 class Term(NamedTuple):
@@ -46,6 +45,13 @@ class Term(NamedTuple):
     def days(self) -> int:
         """Number of days of service, both ends included."""
         return (self.end - self.start).days + 1
+
+
+@lru_cache(maxsize=4_096)
+def years_fraction(months: int, days: int) -> Decimal:
+    """Months / 12 plus days / 365; memoised, as terms come in a handful of lengths."""
+    value = Decimal(months) / _TWELVE
+    return value + Decimal(days) / _DAYS_PER_YEAR if days else value
 
 
 def anniversary(start: date, months: int) -> date:
@@ -78,5 +84,13 @@ def term_end(start: date, length: TermLength) -> date:
 
 def next_term(current: Term) -> Term:
     """The renewal term: starts the day after `current` ends, same length."""
-    start = current.end + ONE_DAY
-    return Term(start, term_end(start, term_length(current.start, current.end)))
+    return renewal_term(current.start, current.end)[1]
+
+
+@lru_cache(maxsize=65_536)
+def renewal_term(start: date, end: date) -> tuple[TermLength, Term]:
+    """The length of the term [start, end] and the renewal term that follows it (memoised:
+    one cache look-up instead of three per subscription)."""
+    length = term_length(start, end)
+    after = end + ONE_DAY
+    return length, Term(after, term_end(after, length))
