@@ -90,9 +90,9 @@ def report(problems: list[Problem], crm: str) -> str:
         for (message, hint), uses in _merged(items).items():
             where = ", ".join(_where(p) for p in uses)
             lines.append(f"  - {message} (mapped at {where}){f'; {hint}' if hint else ''}")
-    hint = SETUP_HINT.get(crm)
-    if hint:
-        lines.append(f"\n{hint}")
+    setup = SETUP_HINT.get(crm)
+    if setup:
+        lines.append(f"\n{setup}")
     return "\n".join(lines)
 
 

@@ -90,6 +90,9 @@ def preview_command(
     today: Annotated[
         str | None, typer.Option(help="Evaluate as of this day (YYYY-MM-DD); UTC today by default")
     ] = None,
+    examples: Annotated[
+        int, typer.Option(help="Records listed per kind of change (0 lists every one)")
+    ] = 10,
 ) -> None:
     """What the next run would change in the CRM under NEW_FILE; writes nothing."""
     settings = settings_or_exit({"today": today, "mapping_file": new_file})
@@ -101,7 +104,7 @@ def preview_command(
         result = run_once(settings, store, connect(settings), mapping, dry_run=True)
     finally:
         store.close()
-    print_dry_run(result)
+    print_dry_run(result, examples=examples)
     if result.status == "failed":
         raise typer.Exit(1)
 

@@ -33,18 +33,32 @@ def print_summary(result: RunResult) -> None:
     typer.echo(f"  API calls: {stats.get('api_calls', 0)}")
 
 
-def print_dry_run(result: RunResult) -> None:
-    """Every change the run would make, by kind, with examples and renewal amount deltas."""
+def print_dry_run(result: RunResult, *, examples: int = _EXAMPLES) -> None:
+    """Every change the run would make, by kind, with examples and renewal amount deltas.
+
+    `examples` caps the listed records per kind (0 lists them all). Each line reads
+    `create|update KEY [amount +delta] [CRM fields]`, so a preview can be checked line by
+    line against what the following real run writes.
+    """
     typer.echo(f"dry run {result.run_id or '-'}: {result.status} (nothing was written)")
+    if result.error:
+        typer.echo(f"  {result.error}")
+    typer.echo(f"  subscriptions evaluated: {result.stats.get('subscriptions', 0)}")
     if result.report is None:
         return
-    for concept, items in sorted(result.report.changes.items()):
+    changes = {k: v for k, v in sorted(result.report.changes.items()) if v}
+    if not changes:
+        typer.echo("  no change: the CRM already holds what the service would write")
+    for concept, items in changes.items():
         creates = sum(1 for i in items if i.plan is not None and i.plan.is_new)
         typer.echo(f"  {concept}: {len(items)} change(s), {creates} new")
-        for item in items[:_EXAMPLES]:
+        shown = items if examples <= 0 else items[:examples]
+        for item in shown:
             typer.echo(f"    {_describe(item)}")
-        if len(items) > _EXAMPLES:
-            typer.echo(f"    ... and {len(items) - _EXAMPLES} more")
+        if len(items) > len(shown):
+            typer.echo(f"    ... and {len(items) - len(shown)} more")
+    if result.stats.get("human_edits_kept"):
+        typer.echo(f"  renewals edited by a person, left alone: {result.stats['human_edits_kept']}")
     total = sum((_delta(i) for i in result.report.changes.get("renewal", [])), Decimal(0))
     typer.echo(f"  renewal amount change in total: {total:+,.2f}")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from typer.testing import CliRunner, Result
 
 from sync.cli.main import app
@@ -90,8 +91,15 @@ def served(serve: Any, sandbox: SalesforceSandbox) -> SalesforceSandbox:
 
 
 def invoke(*args: str) -> Result:
-    """Run `renewal-sync ARGS` in-process."""
-    return CliRunner().invoke(app, list(args))
+    """Run `renewal-sync ARGS` in-process.
+
+    The command points structlog at the runner's captured stderr, which closes with the
+    runner: the default configuration is restored so later code logs somewhere that exists.
+    """
+    try:
+        return CliRunner().invoke(app, list(args))
+    finally:
+        structlog.reset_defaults()
 
 
 def tick(sandbox: SalesforceSandbox) -> None:
