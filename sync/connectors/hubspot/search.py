@@ -118,11 +118,11 @@ class SearchReader:
             if error.code == "VALIDATION_ERROR":
                 raise self._diagnose(error) from error
             raise
-        body = answer.body or {}
-        results = body.get("results") or []
+        found: dict[str, Any] = answer.body or {}
+        results: list[dict[str, Any]] = found.get("results") or []
         if results:
             self._check_properties(results[0])
-        total = int(body.get("total", len(results) + 1))
+        total = int(found.get("total", len(results) + 1))
         return [flatten(r, self.stream.fields) for r in results], total
 
     def _mapped_filters(self) -> list[dict[str, str]]:
