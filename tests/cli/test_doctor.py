@@ -33,8 +33,9 @@ def test_a_dropped_field_is_named_once_with_every_use(served: SalesforceSandbox)
     served.schema.drop_field("OpportunityLineItem", "Precommit_Amount__c")
     result = invoke("doctor")
     assert result.exit_code == 1
-    read, write = _line("precommit: {field: Precommit_Amount__c, per: year}"), _line(
-        "precommit: {field: Precommit_Amount__c, per: year, policy"
+    read, write = (
+        _line("precommit: {field: Precommit_Amount__c, per: year}"),
+        _line("precommit: {field: Precommit_Amount__c, per: year, policy"),
     )
     assert result.output.splitlines()[1:5] == [
         "1 thing missing or wrong in the salesforce org:",
@@ -67,9 +68,7 @@ def test_types_keys_and_picklist_values_are_sorted_by_what_to_fix(
         "Missing picklist values:",
     ]
     assert "`Health_Date__c` is a string field; date needs one of date, datetime" in text
-    assert (
-        "`Renewal_Computed_Amount__c` is not updateable, but policy always updates it" in text
-    )
+    assert "`Renewal_Computed_Amount__c` is not updateable, but policy always updates it" in text
     assert "`Renewal_Sync_Key__c` is not flagged as an external id (or unique)" in text
     assert "`Term` is not a value of picklist OpportunityLineItem.Price_Period__c" in text
 

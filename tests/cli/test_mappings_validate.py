@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the exact messages an admin reads are kept whole, one per line
 """`renewal-sync mappings validate`: every problem as file:line: path: message; hint."""
 
 from __future__ import annotations
@@ -115,7 +116,13 @@ def test_against_the_org_a_dropped_field_is_named_with_a_suggestion(
 def test_against_the_org_a_misspelt_field_gets_the_closest_real_one(
     served: SalesforceSandbox, tmp_path: Path
 ) -> None:
-    path, text = _edited(tmp_path, ("kind:\n        field: Product2.Brick_Kind__c", "kind:\n        field: Product2.Brick_Kynd__c"))
+    path, text = _edited(
+        tmp_path,
+        (
+            "kind:\n        field: Product2.Brick_Kind__c",
+            "kind:\n        field: Product2.Brick_Kynd__c",
+        ),
+    )
     result = invoke("mappings", "validate", str(path), "--against-crm")
     assert result.exit_code == 2
     assert result.output.splitlines()[1:] == [
