@@ -4,8 +4,10 @@ lost answers, refused tokens and schema drift."""
 from __future__ import annotations
 
 import pytest
+from hubspot.crm.objects.exceptions import ApiException as ObjectsApiError
 
 from sync.connectors.hubspot import HubSpotAdapter
+from sync.connectors.hubspot.door import _retry_after as retry_after
 from sync.ports import (
     AuthenticationError,
     CrmUnavailableError,
@@ -187,3 +189,11 @@ def test_a_dropped_property_is_drift_naming_it_on_writes(
     with pytest.raises(SchemaDriftError) as caught:
         adapter.upsert("deals", KEY, records)
     assert (caught.value.object_name, caught.value.field_name) == ("deals", "renewal_ledger")
+
+
+def test_retry_after_wins_over_the_window_interval() -> None:
+    refused = ObjectsApiError(status=429, reason="Too Many Requests")
+    refused.headers = {"X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
+    assert retry_after(refused) == 10.0
+    refused.headers = {"Retry-After": "3", "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
+    assert retry_after(refused) == 3.0
