@@ -240,18 +240,11 @@ def _closings(
 ) -> list[PlannedRenewal]:
     """Open renewals the service raised that are no longer due: close them lost."""
     closings = []
-    for rkey, record_id in world.record_ids.get("renewal", {}).items():
-        record = world.orders.get(record_id)
-        if (
-            record is None
-            or rkey in planned
-            or (record.order.account_id, record.order.product) != key
-        ):
-            continue
-        if record.order.status is not OrderStatus.OPEN:
+    for rkey, record in world.service_renewals(key):
+        if rkey in planned or record.order.status is not OrderStatus.OPEN:
             continue
         reason = _why_closed(result.contracts, record.order.amends)
-        closings.append(_closing(world, rkey, record_id, key[0], reason))
+        closings.append(_closing(world, rkey, record.order.id, key[0], reason))
     return closings
 
 

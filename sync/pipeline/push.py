@@ -59,6 +59,7 @@ def _renewals(
     remaining = list(planned)
     while remaining:
         ready = [p for p in remaining if p.renews_key is None or p.renews_key in report.ids]
+        waiting = [p for p in remaining if not (p.renews_key is None or p.renews_key in report.ids)]
         if not ready:
             _blocked(ctx, remaining)
             return
@@ -70,7 +71,7 @@ def _renewals(
                 report.edited.add(item.key)
         _report_edits(ctx, items)
         _write(ctx, "renewal", items, report)
-        remaining = [p for p in remaining if p not in ready]
+        remaining = waiting
 
 
 def _renewal_item(world: World, plan: PlannedRenewal, report: PushReport) -> Item:

@@ -53,6 +53,18 @@ class World:
     nps: dict[str, list[NpsRecord]] = field(default_factory=lambda: defaultdict(list))
     errors: list[TranslationError] = field(default_factory=list)
     readable: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    _by_subscription: dict[SubscriptionKey, list[tuple[str, OrderRecord]]] | None = None
+
+    def service_renewals(self, key: SubscriptionKey) -> list[tuple[str, OrderRecord]]:
+        """The renewals the service raised for one subscription, with their keys."""
+        if self._by_subscription is None:
+            self._by_subscription = defaultdict(list)
+            for rkey, record_id in self.record_ids.get("renewal", {}).items():
+                record = self.orders.get(record_id)
+                if record is not None:
+                    sub = (record.order.account_id, record.order.product)
+                    self._by_subscription[sub].append((rkey, record))
+        return self._by_subscription.get(key, [])
 
     def open_renewals_of(self, contract_id: str) -> list[OrderRecord]:
         """Open renewal opportunities that say they renew `contract_id` (ours or a person's)."""
