@@ -39,9 +39,11 @@ def streams(mapping: Mapping) -> tuple[Stream, ...]:
     for name, spec in mapping.write.items():
         if spec.object not in covered:
             fields = _write_fields(spec)
-            found.append(
-                Stream(f"{WRITTEN_PREFIX}{name}", spec.object, fields, None, spec.key_field)
+            links = tuple(
+                dict.fromkeys(f.association for f in spec.fields.values() if f.association)
             )
+            stream = f"{WRITTEN_PREFIX}{name}"
+            found.append(Stream(stream, spec.object, fields, None, spec.key_field, links))
             covered.add(spec.object)
     return tuple(found)
 

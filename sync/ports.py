@@ -19,6 +19,8 @@ RECORD_ID = "__id"
 """Key every pulled record carries: its CRM id as text (besides the CRM's own id field)."""
 RECORD_MODSTAMP = "__modstamp"
 """Key every pulled record carries: its last-modified stamp as an aware UTC datetime."""
+ASSOCIATIONS = "__associations"
+"""Key of a record to write: associations to create, [{to_object, to_id, type_id}] (HubSpot)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any
 from mappings import Intent, Outcome, WritePlan, render
 from mappings.coerce import comparable
 from sync.pipeline.context import RunContext
-from sync.ports import RECORD_ID, WriteOutcome
+from sync.ports import ASSOCIATIONS, RECORD_ID, WriteOutcome
 from sync.state import RecordFailure, Stage
 from sync.state.written import Write
 
@@ -122,7 +122,18 @@ def _write_batch(
 
 
 def _body(ctx: RunContext, concept: str, item: Item, payload: dict[str, Any]) -> Raw:
-    return {**_key_field(ctx, concept, item), **payload}
+    return {**_key_field(ctx, concept, item), **payload, **_links(item)}
+
+
+def _links(item: Item) -> Raw:
+    """Associations the record lacks (HubSpot), for the adapter to create after the write."""
+    if item.plan is None or not item.plan.associations:
+        return {}
+    links = [
+        {"to_object": a.to_object, "to_id": a.to_id, "type_id": a.type_id}
+        for a in item.plan.associations
+    ]
+    return {ASSOCIATIONS: links}
 
 
 def _key_field(ctx: RunContext, concept: str, item: Item) -> Raw:

@@ -34,6 +34,7 @@ from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
 from sync.connectors.hubspot.values import wire
 from sync.ports import (
+    ASSOCIATIONS,
     RECORD_ID,
     RECORD_MODSTAMP,
     AuthenticationError,
@@ -47,7 +48,7 @@ from sync.ports import (
 
 BATCH = 100
 LOCKED = "RECORD_LOCKED"
-ASSOCIATIONS_KEY = "__associations"
+ASSOCIATIONS_KEY = ASSOCIATIONS
 ASSOCIATION_PREFIX = "@associations."
 _NOT_PROPERTIES = frozenset({RECORD_ID, RECORD_MODSTAMP, ASSOCIATIONS_KEY, "id"})
 _FATAL = (AuthenticationError, CrmUnavailableError, DeferRunError, SchemaDriftError)
