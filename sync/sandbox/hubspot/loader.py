@@ -2,7 +2,9 @@
 
 The mapping is the one a RevOps admin would set up by hand:
 
-- users -> owners; accounts -> companies (segment, seats, `renewal_sync_key` = account key);
+- users -> owners; accounts -> companies (segment, seats, `renewal_sync_key` = account key,
+  the key a Salesforce account can share); deals and line items carry no `renewal_sync_key`:
+  that property marks what renewal-sync itself wrote, and a generated deal is a person's;
 - orders -> deals in the default sales pipeline: closed_won -> `closedwon`, open ->
   `contractsent`, closed_lost -> `closedlost`; contract dates as date properties (midnight UTC);
   a renewal names the deal it renews in `renewed_deal_id`, other amendments the deal they amend
@@ -147,7 +149,6 @@ class Loader:
             "amended_deal_id": amends if order.order_type != "renewal" else None,
             "product_family": order.product,
             "billed_to_date": format_decimal(order.billed_to_date),
-            "renewal_sync_key": order.key,
             "createdate": _midnight(order.close_date),
         }
 
@@ -168,7 +169,6 @@ def _line(order: GenOrder, line: GenLine) -> dict[str, str | None]:
         "quantity": str(line.quantity),
         "price": format_decimal(line.unit_price),
         "brick_kind": line.kind,
-        "renewal_sync_key": line.key,
         "createdate": _midnight(order.close_date),
     }
     if line.kind in RECURRING:

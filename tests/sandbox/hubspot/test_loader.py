@@ -88,8 +88,11 @@ def test_a_bundle_becomes_hubspot_records_with_associations() -> None:
     assert renewal.props["renewed_deal_id"] == str(new.id)
     assert new.props["contract_end_date"] == "2026-12-31"
     assert new.props["closedate"] == "2025-12-15T00:00:00.000Z"
+    assert "renewal_sync_key" not in new.props  # a generated deal is a person's, not the service's
     plan, onboarding, usage = (
-        r for r in sandbox.records("line_items") if r.props["renewal_sync_key"].startswith("ORD-1")
+        r
+        for r in sandbox.records("line_items")
+        if sandbox.associated_ids("line_items", r.id, "deals") == [new.id]
     )
     assert plan.props["recurringbillingfrequency"] == "annually"
     assert plan.props["hs_term_in_months"] == "12"
