@@ -17,45 +17,82 @@ from typing import Annotated, Any
 
 import typer
 
-from sync.cli.common import settings_or_exit
+from mappings import Mapping, load
+from mappings.schema import WriteConcept
+from sync.cli.common import config_errors, settings_or_exit
 from sync.cli.report import print_summary
 from sync.pipeline.run import RunResult, run_once
+from sync.sandbox.clock import SandboxClock
+from sync.sandbox.datagen import generate, iter_accounts
 from sync.sandbox.factory import build_sandbox, opportunities_for
 from sync.sandbox.salesforce import SalesforceSandbox
+from sync.sandbox.salesforce.loader import Layout, Loader
 from sync.sandbox.server import serve_in_thread
 from sync.service import connect, load_mapping
 from sync.state import StateStore
 
 
 def demo_command(
+    *,
     accounts: Annotated[int, typer.Option(help="Generated accounts (about 4.4 orders each)")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 7,
     today: Annotated[str | None, typer.Option(help="The demo's today (YYYY-MM-DD)")] = None,
     state_dir: Annotated[
         Path, typer.Option(help="Where the demo's SQLite state file and certificate go")
     ] = Path(".renewal-sync/demo"),
+    mapping: Annotated[
+        Path | None, typer.Option(help="Mapping file to sync with (the shipped default if unset)")
+    ] = None,
+    org_schema: Annotated[
+        Path | None,
+        typer.Option(
+            help="Schema of an org whose fields differ, e.g. "
+            "sync/sandbox/salesforce/schema_custom_org.yaml (the standard org if unset)"
+        ),
+    ] = None,
 ) -> None:
     """Run the service against a generated Salesforce org, twice, and show the result."""
     day = date.fromisoformat(today) if today else datetime.now(UTC).date()
+    if mapping is not None:
+        with config_errors():
+            load(mapping)  # a bad file fails here, before an org is generated
     state_dir.mkdir(parents=True, exist_ok=True)
     database = state_dir / "state.db"
     database.unlink(missing_ok=True)
     typer.echo(f"Generating a Salesforce org: {accounts} accounts, data as of {day} ...")
-    sandbox = build_sandbox(
-        "salesforce", opportunities=opportunities_for(accounts), seed=seed, today=day
-    )
-    assert isinstance(sandbox, SalesforceSandbox)
+    sandbox = _org(opportunities_for(accounts), seed, day, org_schema)
     served = serve_in_thread(sandbox.wsgi_app, tls_dir=Path(tempfile.mkdtemp(dir=state_dir)))
     try:
-        _environment(sandbox, served.url, str(served.ca_bundle), database, day)
+        _environment(sandbox, served.url, str(served.ca_bundle), database, day, mapping=mapping)
         results = [_one_run(sandbox, label) for label in ("first run (full)", "second run")]
+        used = load_mapping(settings_or_exit())
     finally:
         served.stop()
-    _show_org(sandbox)
+    _show_org(sandbox, used)
     _show_cost(results)
 
 
-def _environment(sandbox: SalesforceSandbox, url: str, ca: str, database: Path, day: date) -> None:
+def _org(opportunities: int, seed: int, day: date, schema: Path | None) -> SalesforceSandbox:
+    """The standard generated org, or one whose fields follow a schema variant."""
+    if schema is None:
+        sandbox = build_sandbox("salesforce", opportunities=opportunities, seed=seed, today=day)
+        assert isinstance(sandbox, SalesforceSandbox)
+        return sandbox
+    variant = SalesforceSandbox(seed=seed, clock=SandboxClock.wall(), schema_path=schema)
+    dataset = generate(opportunities, seed=seed, today=day)
+    Loader(variant, Layout.from_schema_file(schema)).load(dataset, iter_accounts(dataset))
+    return variant
+
+
+def _environment(
+    sandbox: SalesforceSandbox,
+    url: str,
+    ca: str,
+    database: Path,
+    day: date,
+    *,
+    mapping: Path | None,
+) -> None:
     """Point the service at the sandbox the way an operator would: through the environment."""
     exports = sandbox.env_exports(url, ca)
     exports.pop("SF_ACCESS_TOKEN")  # log in with client credentials, as a real deployment would
@@ -64,6 +101,10 @@ def _environment(sandbox: SalesforceSandbox, url: str, ca: str, database: Path, 
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ["RENEWAL_SYNC_TODAY"] = day.isoformat()
     os.environ.setdefault("RENEWAL_SYNC_LOG_LEVEL", "WARNING")
+    if mapping is not None:
+        os.environ["RENEWAL_SYNC_MAPPING_FILE"] = str(mapping)
+    else:
+        os.environ.pop("RENEWAL_SYNC_MAPPING_FILE", None)
 
 
 def _one_run(sandbox: SalesforceSandbox, label: str) -> tuple[str, RunResult, int, int]:
@@ -80,23 +121,32 @@ def _one_run(sandbox: SalesforceSandbox, label: str) -> tuple[str, RunResult, in
     return label, result, sandbox.ledger.reads, sandbox.ledger.writes
 
 
-def _show_org(sandbox: SalesforceSandbox) -> None:
-    """What a Salesforce user now sees in the org."""
-    renewals = [o for o in sandbox.records("Opportunity") if o.get("Renewal_Sync_Key__c")]
+def _show_org(sandbox: SalesforceSandbox, mapping: Mapping) -> None:
+    """What a Salesforce user now sees in the org (field names from the mapping)."""
+    renewal, task = mapping.write["renewal"], mapping.write["task"]
+    rollup = mapping.write["account_rollup"]
+    amount, close = _field(renewal, "amount"), _field(renewal, "close_date")
+    renewals = [o for o in sandbox.records(renewal.object) if o.get(str(renewal.key_field))]
     open_renewals = [o for o in renewals if not o.get("IsClosed")]
-    tasks = [t for t in sandbox.records("Task") if t.get("Renewal_Sync_Key__c")]
-    scored = [a for a in sandbox.records("Account") if a.get("Health_Score__c") is not None]
-    spend = sum((Decimal(str(o.get("Amount") or 0)) for o in open_renewals), Decimal(0))
+    tasks = [t for t in sandbox.records(task.object) if t.get(str(task.key_field))]
+    score = _field(rollup, "health_score")
+    scored = [a for a in sandbox.records(rollup.object) if a.get(score) is not None]
+    spend = sum((Decimal(str(o.get(amount) or 0)) for o in open_renewals), Decimal(0))
     typer.echo("\n== what a Salesforce user now sees ==")
     typer.echo(f"  renewal opportunities raised: {len(renewals)} ({len(open_renewals)} open)")
     typer.echo(f"  total expected renewal spend (open renewals): ${spend:,.2f}")
-    typer.echo(f"  milestone tasks raised: {len(tasks)} ({_by(tasks, 'Status')})")
-    typer.echo(f"  accounts scored: {len(scored)} ({_by(scored, 'Health_Tier__c')})")
-    for renewal in sorted(open_renewals, key=lambda o: str(o.get("CloseDate")))[:5]:
+    typer.echo(f"  milestone tasks raised: {len(tasks)} ({_by(tasks, _field(task, 'status'))})")
+    typer.echo(f"  accounts scored: {len(scored)} ({_by(scored, _field(rollup, 'health_tier'))})")
+    for row in sorted(open_renewals, key=lambda o: str(o.get(close)))[:5]:
         typer.echo(
-            f"    {renewal.get('Name')}: ${Decimal(str(renewal.get('Amount') or 0)):,.2f}, "
-            f"closes {renewal.get('CloseDate')}"
+            f"    {row.get('Name')}: ${Decimal(str(row.get(amount) or 0)):,.2f}, "
+            f"closes {row.get(close)}"
         )
+
+
+def _field(concept: WriteConcept, name: str) -> str:
+    spec = concept.fields.get(name)
+    return str(spec.field) if spec is not None and spec.field else name
 
 
 def _show_cost(results: list[tuple[str, RunResult, int, int]]) -> None:

@@ -14,13 +14,21 @@ API call or recorded in the ledger. The mapping from the CRM-neutral records:
   One_Time_Discount_* fields, Precommit_Amount__c; TotalPrice and the roll-up Amount are
   computed as the org would;
 - GenCase -> Case (CreatedDate = when it was opened); GenNps -> NPS_Response__c.
+
+An org whose fields differ (a schema variant such as schema_custom_org.yaml) says in its
+`loader:` section where these values go instead; `Layout.from_schema_file` reads it and the
+loader applies it to every row. Without a layout the rows are exactly as above.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import yaml
 
 from sync.sandbox.records import AccountBundle, Dataset, GenLine, GenOrder
 from sync.sandbox.salesforce.derived import STAGES
@@ -48,9 +56,46 @@ def _money(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where a variant org keeps what the standard org keeps in fixed fields.
+
+    `rename`: "Object.Field" of the standard org -> the variant's field name (the renamed value
+    replaces whatever the standard row put in that field). `values`: "Object.Field" (variant
+    name) -> value translation.
+    """
+
+    rename: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_schema_file(cls, path: Path) -> Layout:
+        section = (yaml.safe_load(path.read_text("utf-8")) or {}).get("loader") or {}
+        return cls(dict(section.get("rename") or {}), dict(section.get("values") or {}))
+
+    def apply(self, sobject: str, row: dict[str, Any]) -> dict[str, Any]:
+        if not self.rename and not self.values:
+            return row
+        moved = {
+            self.rename[f"{sobject}.{k}"]: v
+            for k, v in row.items()
+            if f"{sobject}.{k}" in self.rename
+        }
+        kept = {
+            k: v for k, v in row.items() if f"{sobject}.{k}" not in self.rename and k not in moved
+        }
+        out = {**kept, **moved}
+        for name, value in out.items():
+            table = self.values.get(f"{sobject}.{name}")
+            if table is not None and value in table:
+                out[name] = table[value]
+        return out
+
+
 class Loader:
-    def __init__(self, sandbox: SalesforceSandbox) -> None:
+    def __init__(self, sandbox: SalesforceSandbox, layout: Layout | None = None) -> None:
         self.sb = sandbox
+        self.layout = layout or Layout()
         self.store = sandbox.store
         self.new_id = sandbox.ids.new
         now = format_datetime(sandbox.clock.now())
@@ -71,7 +116,7 @@ class Loader:
         self, sobject: str, prefix: str, values: dict[str, Any], record_id: str | None = None
     ) -> Row:
         row: Row = {"Id": record_id or self.new_id(prefix), **self.stamp, **values}
-        self.store.put(sobject, row)
+        self.store.put(sobject, self.layout.apply(sobject, row))
         return row
 
     def load(self, dataset: Dataset, bundles: Iterable[AccountBundle]) -> None:
@@ -208,7 +253,7 @@ class Loader:
             opportunity_id,
         )
         for line in lines:
-            self.store.put("OpportunityLineItem", line)
+            self.store.put("OpportunityLineItem", self.layout.apply("OpportunityLineItem", line))
 
     def _line(self, line: GenLine, order: GenOrder, opportunity_id: str) -> Row:
         entry = self.entries[line.sku]
