@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mappings import Mapping, load, load_default
+from sync.pipeline.run import SignalSource
 from sync.ports import CrmPort
 from sync.settings import Settings
 from sync.state import StateStore
@@ -46,6 +47,25 @@ def connect(settings: Settings) -> CrmPort:
     from sync.connectors.hubspot import connect_hubspot  # noqa: PLC0415 - one CRM per process
 
     return connect_hubspot(settings)
+
+
+def load_signals_mapping(settings: Settings) -> Mapping | None:
+    """The HubSpot mapping health signals are read through, when signals come from HubSpot."""
+    if settings.health_signals_from != "hubspot" or settings.crm == "hubspot":
+        return None
+    if settings.signals_mapping_file is not None:
+        return load(settings.signals_mapping_file)
+    return load_default("hubspot")
+
+
+def signal_source(settings: Settings) -> SignalSource | None:
+    """HubSpot as the source of tickets and NPS for a Salesforce deployment (logs in)."""
+    mapping = load_signals_mapping(settings)
+    if mapping is None:
+        return None
+    from sync.connectors.hubspot import connect_hubspot  # noqa: PLC0415 - only when configured
+
+    return SignalSource(connect_hubspot(settings), mapping, settings.health_match_on)
 
 
 def open_service(settings: Settings) -> Service:

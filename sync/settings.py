@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     lookback_seconds: int = Field(
         300, ge=0, description="Each pull re-reads this much before its cursor (late commits)"
     )
+    health_signals_from: Literal["crm", "hubspot"] = Field(
+        "crm", description="Where tickets and NPS for health come from: the CRM itself or HubSpot"
+    )
+    signals_mapping_file: Path | None = Field(
+        None, description="HubSpot mapping for health signals; the shipped default if unset"
+    )
+    health_match_on: Literal["domain", "match_key"] = Field(
+        "domain", description="How accounts meet HubSpot companies: web domain or a shared key"
+    )
     rules: RuleSettings = Field(default_factory=RuleSettings, description="[rules] table")
     health: HealthSettings = Field(default_factory=HealthSettings, description="[health] table")
 
@@ -105,7 +114,7 @@ class Settings(BaseSettings):
         _check_database_url(self.database_url)
         if self.crm == "salesforce":
             _check_salesforce(self)
-        else:
+        if self.crm == "hubspot" or self.health_signals_from == "hubspot":
             _check_hubspot(self)
         for secret in (self.sf_client_secret, self.sf_access_token, self.hubspot_access_token):
             if secret is not None:

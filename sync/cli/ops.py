@@ -14,7 +14,7 @@ from sync.cli.common import config_errors, open_store, settings_or_exit, table
 from sync.cli.report import print_dry_run, print_summary
 from sync.daemon import Daemon, StopToken
 from sync.pipeline.run import run_once
-from sync.service import connect, load_mapping
+from sync.service import connect, load_mapping, load_signals_mapping, signal_source
 from sync.state import Run
 from sync.state.runs import FINAL_STATUSES
 
@@ -37,10 +37,12 @@ def sync_command(
     settings = settings_or_exit({"today": today})
     with config_errors():
         mapping = load_mapping(settings)
+        load_signals_mapping(settings)
     store = open_store(settings)
     try:
         port = connect(settings)
-        result = run_once(settings, store, port, mapping, dry_run=dry_run)
+        signals = signal_source(settings)
+        result = run_once(settings, store, port, mapping, dry_run=dry_run, signals=signals)
     finally:
         store.close()
     print_dry_run(result) if dry_run else print_summary(result)
@@ -57,7 +59,8 @@ def run_command(today: TodayOption = None) -> None:
 
     def tick(stop: StopToken) -> None:
         mapping = load_mapping(settings)  # re-read: an admin's edit applies at the next run
-        run_once(settings, store, connect(settings), mapping, stop=stop)
+        signals = signal_source(settings)
+        run_once(settings, store, connect(settings), mapping, stop=stop, signals=signals)
 
     daemon_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     daemon = Daemon(store, tick, timedelta(minutes=settings.interval_minutes), daemon_id)

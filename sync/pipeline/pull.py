@@ -42,11 +42,12 @@ class PullOutcome:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def pull_all(ctx: RunContext) -> PullOutcome:
-    """Pull every stream; narrows `ctx.mapping` when a mapped field has gone."""
+def pull_all(ctx: RunContext, only: frozenset[str] | None = None) -> PullOutcome:
+    """Pull every stream (or those named in `only`); narrows `ctx.mapping` when a mapped
+    field has gone."""
     outcome = PullOutcome()
     for stream in streams(ctx.mapping):
-        if stream.name in outcome.skipped:
+        if stream.name in outcome.skipped or (only is not None and stream.name not in only):
             continue
         _pull_with_drift(ctx, stream.name, outcome)
     return outcome

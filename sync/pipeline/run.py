@@ -22,6 +22,15 @@ from sync.pipeline.context import RunContext, StoppedError
 from sync.pipeline.plan import Plan, build_plan
 from sync.pipeline.pull import PullOutcome, pull_all
 from sync.pipeline.push import PushReport, push
+from sync.pipeline.signals import (
+    MATCH_OBJECT,
+    apply_signals,
+    load_signals,
+    match_accounts,
+    match_failures,
+    pull_signals,
+    touched_by_signals,
+)
 from sync.pipeline.world import World, load_world
 from sync.ports import AuthenticationError, CrmPort, CrmUnavailableError, DeferRunError
 from sync.settings import Settings
@@ -53,6 +62,7 @@ def run_once(
     dry_run: bool = False,
     stop: StopToken | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    signals: SignalSource | None = None,
 ) -> RunResult:
     """One run under the run lock; returns status "skipped" when another runner holds it."""
     lock = store.run_lock()
@@ -69,7 +79,7 @@ def run_once(
             stop or StopToken(), dry_run, timedelta(seconds=settings.lookback_seconds), lock,
         )  # fmt: skip
         with bound_run(run.run_id, crm=port.name, mode=mode.value):
-            return _run(ctx, full=mode is not RunMode.INCREMENTAL)
+            return _run(ctx, full=mode is not RunMode.INCREMENTAL, signals=signals)
     finally:
         lock.release()
 
@@ -91,14 +101,18 @@ def _mode(store: StateStore, crm: str, dry_run: bool) -> RunMode:
     )
 
 
-def _run(ctx: RunContext, *, full: bool) -> RunResult:
+def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) -> RunResult:
     result = RunResult(ctx.run_id, RunStatus.SUCCEEDED.value)
     status, error = RunStatus.SUCCEEDED, None
     try:
         log.info("run_started", today=ctx.today.isoformat())
         pulled = pull_all(ctx)
+        signal_pull = pull_signals(ctx, signals.port, signals.mapping) if signals else None
         result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
         accounts = None if full or _first_today(ctx) else _touched(ctx, result.world, pulled)
+        if signals is not None and signal_pull is not None:
+            touched = _use_signals(ctx, result.world, signals, signal_pull)
+            accounts = None if accounts is None else accounts | touched
         result.plan = build_plan(ctx, result.world, accounts)
         _book_decisions(ctx, result.plan)
         result.report = push(ctx, result.world, result.plan, skipped=set(pulled.skipped))
@@ -116,6 +130,32 @@ def _run(ctx: RunContext, *, full: bool) -> RunResult:
     ctx.store.runs.finish(ctx.run_id, status, stats=result.stats, error=result.error)
     log.info("run_finished", status=status.value, **result.stats)
     return result
+
+
+@dataclass(frozen=True)
+class SignalSource:
+    """Another CRM that health signals (tickets, NPS) come from, and how accounts match."""
+
+    port: CrmPort
+    mapping: Mapping
+    match_on: str = "domain"
+
+
+def _use_signals(
+    ctx: RunContext, world: World, source: SignalSource, pulled: PullOutcome
+) -> set[str]:
+    """Replace the org's own support and NPS signals with the matched HubSpot company's."""
+    signals = load_signals(ctx.store, source.port.name, source.mapping)
+    match = match_accounts(world.accounts, signals.companies, source.match_on)
+    apply_signals(world, signals, match)
+    ctx.stats["signals.matched"] += len(match.matched)
+    ctx.stats["signals.unmatched"] += len(match.unmatched) + len(match.ambiguous)
+    if not ctx.dry_run:
+        failures = match_failures(ctx, match)
+        if failures:
+            ctx.store.errors.record(failures, run_id=ctx.run_id)
+        ctx.store.errors.resolve(ctx.crm, MATCH_OBJECT, match.matched, stage=Stage.DECIDE)
+    return touched_by_signals(pulled, signals, match)
 
 
 def _first_today(ctx: RunContext) -> bool:

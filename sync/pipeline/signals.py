@@ -1,0 +1,155 @@
+"""Health signals from another CRM: HubSpot tickets and NPS for Salesforce accounts.
+
+Many Salesforce shops keep support and surveys in HubSpot. With `health_signals_from =
+"hubspot"`, a Salesforce run also pulls HubSpot companies, tickets and feedback submissions
+(through the HubSpot mapping, into the mirror under crm "hubspot"), matches each account to
+one company by web domain or by a shared key (both read through each CRM's own mapping), and
+scores health from the company's tickets and NPS instead of the org's own cases. A match is
+never guessed: an account whose key meets no company, or several, keeps no HubSpot signals
+and is reported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from contract_rules import Account
+from mappings import (
+    AccountExtras,
+    CaseRecord,
+    Mapping,
+    NpsRecord,
+    TranslationError,
+    to_account,
+    to_case,
+    to_nps,
+)
+from sync.pipeline.context import RunContext
+from sync.pipeline.pull import PullOutcome, pull_all
+from sync.pipeline.world import World
+from sync.ports import CrmPort
+from sync.state import RecordFailure, Stage, StateStore
+
+SIGNAL_STREAMS = frozenset({"account", "case", "nps"})
+MATCH_OBJECT = "health_match"
+
+
+@dataclass
+class Signals:
+    """Another CRM's companies and their tickets and NPS answers."""
+
+    companies: dict[str, tuple[Account, AccountExtras]] = field(default_factory=dict)
+    cases: dict[str, list[CaseRecord]] = field(default_factory=lambda: defaultdict(list))
+    nps: dict[str, list[NpsRecord]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass
+class Match:
+    """Account id -> company id, and the accounts that could not be matched (with why)."""
+
+    matched: dict[str, str] = field(default_factory=dict)
+    unmatched: dict[str, str] = field(default_factory=dict)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+
+
+def pull_signals(ctx: RunContext, port: CrmPort, mapping: Mapping) -> PullOutcome:
+    """Pull the other CRM's companies, tickets and feedback into the mirror."""
+    other = replace(ctx, port=port, mapping=mapping)
+    outcome = pull_all(other, only=SIGNAL_STREAMS)
+    ctx.stats.update({f"signals.{k}": v for k, v in other.stats.items() if k.startswith("pulled.")})
+    return outcome
+
+
+def load_signals(store: StateStore, crm: str, mapping: Mapping) -> Signals:
+    signals = Signals()
+    for record in store.mirror.list_type(crm, "account"):
+        company = to_account(dict(record.data), mapping)
+        if not isinstance(company, TranslationError):
+            signals.companies[company[0].id] = company
+    for record in store.mirror.list_type(crm, "case"):
+        case = to_case(dict(record.data), mapping)
+        if not isinstance(case, TranslationError):
+            signals.cases[case.account_id].append(case)
+    for record in store.mirror.list_type(crm, "nps"):
+        answer = to_nps(dict(record.data), mapping)
+        if not isinstance(answer, TranslationError):
+            signals.nps[answer.account_id].append(answer)
+    return signals
+
+
+def match_accounts(
+    accounts: dict[str, tuple[Account, AccountExtras]],
+    companies: dict[str, tuple[Account, AccountExtras]],
+    on: str,
+) -> Match:
+    """Pair accounts and companies on one key; never guess between several."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for company_id, (_, extras) in companies.items():
+        key = match_key(extras, on)
+        if key:
+            index[key].append(company_id)
+    match = Match()
+    for account_id, (_, extras) in accounts.items():
+        key = match_key(extras, on)
+        found = index.get(key, []) if key else []
+        if len(found) == 1:
+            match.matched[account_id] = found[0]
+        elif len(found) > 1:
+            match.ambiguous[account_id] = sorted(found)
+        else:
+            match.unmatched[account_id] = f"no company with {on} {key!r}" if key else f"no {on}"
+    return match
+
+
+def match_key(extras: AccountExtras, on: str) -> str | None:
+    """The normalised key: domains compare without scheme, `www.` and case."""
+    raw = extras.domain if on == "domain" else extras.match_key
+    if not raw:
+        return None
+    text = raw.strip().lower()
+    if on == "domain":
+        text = text.removeprefix("https://").removeprefix("http://").removeprefix("www.")
+        text = text.split("/")[0]
+    return text or None
+
+
+def apply_signals(world: World, signals: Signals, match: Match) -> None:
+    """Health parts from the matched company's tickets and NPS, nothing for the others."""
+    world.cases = defaultdict(list)
+    world.nps = defaultdict(list)
+    for account_id, company_id in match.matched.items():
+        world.cases[account_id] = list(signals.cases.get(company_id, []))
+        world.nps[account_id] = list(signals.nps.get(company_id, []))
+
+
+def match_failures(ctx: RunContext, match: Match) -> list[RecordFailure]:
+    """Unmatched and ambiguous accounts, for `renewal-sync errors`."""
+    failures = [
+        RecordFailure(
+            ctx.crm, MATCH_OBJECT, account_id, Stage.DECIDE, "AMBIGUOUS_HEALTH_MATCH",
+            f"Account {account_id} matches HubSpot companies {', '.join(ids)}; no HubSpot "
+            "signals are used until exactly one company shares its key",
+        )
+        for account_id, ids in match.ambiguous.items()
+    ]  # fmt: skip
+    failures += [
+        RecordFailure(
+            ctx.crm, MATCH_OBJECT, account_id, Stage.DECIDE, "NO_HEALTH_MATCH",
+            f"Account {account_id} has no HubSpot company ({why}); its health has no "
+            "ticket or NPS part",
+        )
+        for account_id, why in match.unmatched.items()
+    ]  # fmt: skip
+    return failures
+
+
+def touched_by_signals(outcome: PullOutcome, signals: Signals, match: Match) -> set[str]:
+    """Accounts whose matched company, tickets or feedback changed in this run."""
+    changed_companies = set(outcome.touched.get("account", set()))
+    for concept, by_company in (("case", signals.cases), ("nps", signals.nps)):
+        ids = outcome.touched.get(concept, set())
+        changed_companies |= {
+            c for c, records in by_company.items() if any(r.id in ids for r in records)
+        }
+    return {a for a, c in match.matched.items() if c in changed_companies}
