@@ -161,6 +161,7 @@ class _Builder:
         self.errors: list[OrderError] = []
 
     def add(self, order: Order) -> None:
+        """Apply one order (in apply order); a rejected order is recorded, never raised."""
         if order.status is not _CLOSED_WON:
             self.inactive.add(order.id)
             return
@@ -236,8 +237,9 @@ class _Builder:
         return None
 
     def _open(self, order: Order) -> None:
-        self.owner[order.id] = len(self.contracts)
-        self.contracts.append(_Draft(order, own_lines(order)))
+        contracts = self.contracts
+        self.owner[order.id] = len(contracts)
+        contracts.append(_Draft(order, own_lines(order)))
 
     def _renewal(self, order: Order, index: int) -> OrderError | None:
         current = self.contracts[index]

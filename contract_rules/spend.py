@@ -78,12 +78,9 @@ def expected_renewal_spend(
 ) -> RenewalSpend:
     """Price `final` (the contract's last-day entitlements) for the renewal `term`."""
     years = length.years_fraction
-    lines = tuple(
-        [
-            ledger_line(line, source, years=years, settings=settings)
-            for line, source in zip(final.lines, final.sources, strict=True)
-        ]
-    )
+    price = _price_line
+    pairs = zip(final.lines, final.sources, strict=True)
+    lines = tuple([price(line, source, years, settings) for line, source in pairs])
     amount = ZERO
     for line in lines:
         amount += line[6]  # value; the sum starts from ZERO like `sum(..., ZERO)` did
@@ -94,18 +91,40 @@ def ledger_line(
     position: Line, order_id: str, *, years: Decimal, settings: RuleSettings
 ) -> LedgerLine:
     """How one position counts toward the renewal, with its reason and rounded value."""
+    return _price_line(position, order_id, years, settings)
+
+
+def _price_line(
+    position: Line, order_id: str, years: Decimal, settings: RuleSettings
+) -> LedgerLine:
+    """`ledger_line` in one frame (it runs for every line of every subscription).
+
+    Recurring lines: price x quantity x years; recurring percents compound first, then
+    recurring amounts (yearly rates, so x years) are subtracted; never below zero.
+    """
     kind = position.kind
     if kind is _ONE_TIME:
-        return _ledger(position, order_id, position.unit_price, False, ONE_TIME, ZERO_CENTS)
-    if kind is _USAGE:
-        return _usage_line(position, order_id, years, settings)
-    if settings.pricing is _SAME:
-        price, note = position.unit_price, ""
+        price, included, reason, value = position.unit_price, False, ONE_TIME, ZERO_CENTS
+    elif kind is _USAGE:
+        price, included, reason, value = _usage_line(position, years, settings)
     else:
-        price, note = _renewal_price(position, settings)
-    value, one_time_seen = _renewal_value(price * position.quantity * years, position, years)
-    reason = _RECURRING_REASONS[kind is _PLAN, one_time_seen]
-    return _ledger(position, order_id, price, True, reason + note if note else reason, value)
+        price, note = (
+            (position.unit_price, "")
+            if settings.pricing is _SAME
+            else _renewal_price(position, settings)
+        )
+        value, amounts, one_time_seen = price * position.quantity * years, ZERO, False
+        for discount in position.discounts:
+            if discount.kind is _ONE_TIME_DISCOUNT:
+                one_time_seen = True
+            elif discount.percent is not None:
+                value = value * (HUNDRED - discount.percent) / HUNDRED
+            elif discount.amount is not None:
+                amounts += discount.amount * years
+        value = to_cents(not_negative(value - amounts))
+        included, reason = True, _RECURRING_REASONS[kind is _PLAN, one_time_seen] + note
+    fields = (position.sku, kind, position.quantity, price, included, reason, value, order_id)
+    return _new_tuple(LedgerLine, fields)
 
 
 def charged_value(position: Line, years: Decimal) -> Decimal:
@@ -121,24 +140,18 @@ def charged_value(position: Line, years: Decimal) -> Decimal:
     return _charged(position.unit_price * position.quantity * years, position.discounts, years)
 
 
-def _ledger(  # noqa: PLR0917 - positional: called for every line of every subscription
-    position: Line, order_id: str, price: Decimal, included: bool, reason: str, value: Decimal
-) -> LedgerLine:
-    fields = (position.sku, position.kind, position.quantity, price, included, reason)
-    return _new_tuple(LedgerLine, (*fields, value, order_id))
-
-
 def _usage_line(
-    position: Line, order_id: str, years: Decimal, settings: RuleSettings
-) -> LedgerLine:
+    position: Line, years: Decimal, settings: RuleSettings
+) -> tuple[Decimal, bool, str, Decimal]:
+    """Price, included, reason and value of a usage line: only its pre-commitment renews."""
     precommit = position.precommit
     if precommit is None:
-        return _ledger(position, order_id, position.unit_price, False, USAGE_ON_USE, ZERO_CENTS)
+        return position.unit_price, False, USAGE_ON_USE, ZERO_CENTS
     value = precommit * years
     if settings.pricing is _UPLIFT:
         value = value * (HUNDRED + settings.uplift_percent) / HUNDRED
     reason = PRECOMMIT + USAGE_DISCOUNT_IGNORED if position.discounts else PRECOMMIT
-    return _ledger(position, order_id, position.unit_price, True, reason, to_cents(value))
+    return position.unit_price, True, reason, to_cents(value)
 
 
 def _renewal_price(position: Line, settings: RuleSettings) -> tuple[Decimal, str]:
@@ -150,24 +163,6 @@ def _renewal_price(position: Line, settings: RuleSettings) -> tuple[Decimal, str
         return position.unit_price * (HUNDRED + settings.uplift_percent) / HUNDRED, ""
     listed = settings.list_prices.get(position.sku)
     return (position.unit_price, NO_LIST_PRICE) if listed is None else (listed, "")
-
-
-def _renewal_value(gross: Decimal, position: Line, years: Decimal) -> tuple[Decimal, bool]:
-    """The renewal value in cents (recurring discounts only), and whether a one-time discount
-    was dropped: percents compound first, then amounts, never below zero.
-
-    A recurring amount discount is a yearly rate like the price it reduces, so it scales
-    with the term.
-    """
-    value, amounts, one_time_seen = gross, ZERO, False
-    for discount in position.discounts:
-        if discount.kind is _ONE_TIME_DISCOUNT:
-            one_time_seen = True
-        elif discount.percent is not None:
-            value = value * (HUNDRED - discount.percent) / HUNDRED
-        elif discount.amount is not None:
-            amounts += discount.amount * years
-    return to_cents(not_negative(value - amounts)), one_time_seen
 
 
 def _charged(gross: Decimal, discounts: Sequence[Discount], years: Decimal) -> Decimal:
