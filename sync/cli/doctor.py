@@ -123,6 +123,10 @@ def _where(problem: Problem) -> str:
 def _fix(
     settings: Settings, port: CrmPort, mapping: Mapping, problems: list[Problem]
 ) -> list[Problem]:
+    if settings.crm == "hubspot" and "hubspot" not in FIXERS:
+        from sync.cli.doctor_hubspot import fix_hubspot  # noqa: PLC0415 - HubSpot only
+
+        FIXERS["hubspot"] = fix_hubspot
     fixer = FIXERS.get(settings.crm)
     if fixer is None:
         typer.echo(f"--fix cannot create fields in {settings.crm} through its API; see below.")

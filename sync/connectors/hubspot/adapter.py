@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
+from mappings.properties import PropertySpec
 from sync.connectors.hubspot import associations
 from sync.connectors.hubspot import describe as describing
 from sync.connectors.hubspot import write as writing
@@ -89,6 +90,11 @@ class HubSpotAdapter:
 
     def describe(self, objects: Iterable[str]) -> dict[str, ObjectInfo]:
         return describing.describe(self.door, objects)
+
+    def create_property(self, spec: PropertySpec) -> None:
+        """Create a missing custom property (`doctor --fix`), in the renewal_sync group."""
+        describing.ensure_group(self.door, spec.object)
+        describing.create_property(self.door, spec)
 
     def usage(self) -> ApiUsage | None:
         return self.door.last_usage

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
+from mappings.properties import PropertySpec
 from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
 from sync.ports import CrmError, FieldInfo, ObjectInfo
@@ -67,3 +68,44 @@ def field_info(prop: Mapping[str, Any]) -> FieldInfo:
         unique=unique,
         picklist_values=tuple(str(o["value"]) for o in options if not o.get("hidden", False)),
     )
+
+
+GROUP = "renewal_sync"
+"""The property group renewal-sync creates its properties in (HubSpot's advice for integrations)."""
+
+
+def ensure_group(door: Door, object_name: str) -> None:
+    """Create the `renewal_sync` property group; an existing group (409) is fine."""
+    body = {"name": GROUP, "label": "renewal-sync", "displayOrder": -1}
+    try:
+        door.call(partial(_create_group, object_name, body), CallContext(object_name))
+    except CrmError as error:
+        if error.code not in {"HTTP_409", "OBJECT_ALREADY_EXISTS", "CONFLICT", "HTTP_404"}:
+            raise
+
+
+def create_property(door: Door, spec: PropertySpec) -> None:
+    """Create one property as `required_properties` describes it, in the renewal_sync group."""
+    body: dict[str, Any] = {
+        "name": spec.name,
+        "label": spec.name.replace("_", " ").capitalize(),
+        "type": spec.type,
+        "fieldType": spec.field_type,
+        "groupName": GROUP,
+        "hasUniqueValue": spec.unique,
+        "description": "Maintained by renewal-sync",
+    }
+    if spec.options:
+        body["options"] = [
+            {"label": value, "value": value, "displayOrder": order}
+            for order, value in enumerate(spec.options)
+        ]
+    door.call(partial(_create, spec.object, body), CallContext(spec.object))
+
+
+def _create_group(object_name: str, body: dict[str, Any], apis: Apis) -> Any:
+    return apis.groups.create(object_name, body, **RAW)
+
+
+def _create(object_name: str, body: dict[str, Any], apis: Apis) -> Any:
+    return apis.properties.create(object_name, body, **RAW)

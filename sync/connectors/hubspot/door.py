@@ -100,6 +100,7 @@ class Apis:
         self.search = crm.objects.search_api
         self.owners = crm.owners.owners_api
         self.properties = crm.properties.core_api
+        self.groups = crm.properties.groups_api
         self.associations = crm.associations.v4.batch_api
 
 

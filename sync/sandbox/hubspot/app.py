@@ -49,6 +49,8 @@ ROUTES: list[tuple[str, str, Handler, bool]] = [
     (f"{OBJ}/search", "POST", search.search, False),
     ("/crm/v3/properties/<object_type>", "GET", properties.list_properties, False),
     ("/crm/v3/properties/<object_type>", "POST", properties.create_property, True),
+    ("/crm/v3/properties/<object_type>/groups", "GET", properties.list_groups, False),
+    ("/crm/v3/properties/<object_type>/groups", "POST", properties.create_group, True),
     ("/crm/v3/properties/<object_type>/<property_name>", "GET", properties.get_property, False),
     ("/crm/v3/properties/<object_type>/<property_name>", "PATCH", properties.update_property, True),
     (

@@ -31,6 +31,34 @@ def list_properties(state: State, req: ApiRequest, object_type: str) -> Reply:
     return Reply(200, {"results": [p.to_json(stamp) for p in iter_properties(obj)]})
 
 
+def list_groups(state: State, req: ApiRequest, object_type: str) -> Reply:
+    """Property groups: the object's own group, those its properties name, and created ones."""
+    obj = state.object_schema(object_type)
+    return Reply(200, {"results": [_group_json(g) for g in sorted(_groups(state, obj))]})
+
+
+def create_group(state: State, req: ApiRequest, object_type: str) -> Reply:
+    """POST /crm/v3/properties/{objectType}/groups: 409 when the name is taken."""
+    obj = state.object_schema(object_type)
+    body = req.json_object()
+    name = str(body.get("name") or "")
+    if not name or not body.get("label"):
+        raise validation("Property group create needs `name` and `label`")
+    if name in _groups(state, obj):
+        raise HubSpotError(409, "OBJECT_ALREADY_EXISTS", f"Property group {name!r} already exists.")
+    state.portal.schema.groups.setdefault(obj.name, set()).add(name)
+    return Reply(201, _group_json(name, str(body["label"])))
+
+
+def _groups(state: State, obj: Any) -> set[str]:
+    named = {p.group for p in obj.properties.values() if getattr(p, "group", None)}
+    return {obj.group, *named, *state.portal.schema.groups.get(obj.name, set())}
+
+
+def _group_json(name: str, label: str | None = None) -> dict[str, Any]:
+    return {"name": name, "label": label or name, "displayOrder": -1, "archived": False}
+
+
 def get_property(state: State, req: ApiRequest, object_type: str, property_name: str) -> Reply:
     prop = state.object_schema(object_type).get(property_name)
     if prop is None:

@@ -128,6 +128,7 @@ class PortalSchema:
         self._lock = threading.Lock()
         self.objects = objects
         self.pipelines = pipelines
+        self.groups: dict[str, set[str]] = {}
         self._aliases = _aliases(objects)
 
     def resolve(self, object_type: str) -> ObjectSchema | None:
