@@ -1,0 +1,221 @@
+"""A HubSpot sandbox, a state store and the real adapter, wired for pipeline scenarios.
+
+The HubSpot twin of `tests.pipeline.harness`. Each run moves the sandbox clock one second and
+uses it as the run's start, so cursors, `hs_lastmodifieddate` and "today" are fixed by the
+test. One fake monotonic clock drives both ten-second windows (the sandbox's and the
+adapter's); the adapter's sleeps move it and are recorded, never slept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from mappings import Mapping, load_default
+from sync.connectors.hubspot import HubSpotAdapter, RetryPolicy, connect_hubspot
+from sync.pipeline.run import RunResult, run_once
+from sync.ports import CrmPort
+from sync.sandbox.hubspot import HubSpotSandbox
+from sync.sandbox.hubspot.associations import TYPES
+from sync.sandbox.hubspot.store import Record
+from sync.sandbox.server import ServedApp
+from sync.settings import Settings
+from sync.state import StateStore
+
+TODAY = date(2026, 11, 21)
+KEY = "renewal_sync_key"
+FAST = RetryPolicy(attempts=6, lock_attempts=6, initial_wait=0.01, max_wait=0.05, jitter=0.0)
+NO_WINDOW = 100_000  # calls per ten seconds when a test is not about the rate limit
+
+
+class FakeTime:
+    """Monotonic seconds that only move when someone sleeps; every sleep is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@dataclass
+class Harness:
+    sandbox: HubSpotSandbox
+    served: ServedApp
+    store: StateStore
+    time: FakeTime
+    mapping: Mapping = field(default_factory=lambda: load_default("hubspot"))
+    today: date = TODAY
+    policy: RetryPolicy = FAST
+    last_port: HubSpotAdapter | None = None
+
+    def settings(self, **extra: Any) -> Settings:
+        values: dict[str, Any] = {
+            "crm": "hubspot",
+            "hubspot_access_token": self.sandbox.token,
+            "hubspot_api_host": self.served.url,
+            "hubspot_ten_second_limit": NO_WINDOW,
+            "database_url": "sqlite:///unused.db",
+            "today": self.today,
+            **extra,
+        }
+        return Settings(**values)
+
+    def port(self, **extra: Any) -> HubSpotAdapter:
+        self.last_port = connect_hubspot(
+            self.settings(**extra), sleep=self.time.sleep, policy=self.policy,
+            monotonic=self.time.monotonic,
+        )  # fmt: skip
+        return self.last_port
+
+    def run(
+        self,
+        *,
+        dry_run: bool = False,
+        wrap: Callable[[CrmPort], CrmPort] | None = None,
+        today: date | None = None,
+        **settings: Any,
+    ) -> RunResult:
+        self.sandbox.clock.advance(timedelta(seconds=1))
+        port = self.port(**settings)
+        return run_once(
+            self.settings(**settings),
+            self.store,
+            wrap(port) if wrap else port,
+            self.mapping,
+            today=today or self.today,
+            dry_run=dry_run,
+            clock=self.sandbox.clock.now,
+        )
+
+    # -- what a person does in the portal ------------------------------------------------
+
+    def person_creates(
+        self, object_type: str, props: dict[str, Any], links: dict[int, str] | None = None
+    ) -> str:
+        """Store a record as a person's edit would, linked by association type id -> id."""
+        self.sandbox.clock.advance(timedelta(seconds=1))
+        state = self.sandbox.state
+        with self.sandbox.portal.lock:
+            values = {k: str(v) for k, v in props.items()}
+            record = state.store(object_type).insert(values, self.sandbox.clock.now())
+            for type_id, to_id in (links or {}).items():
+                state.associations.add(TYPES[(object_type, type_id)], record.id, int(to_id))
+            state.search_cache.clear()
+        return str(record.id)
+
+    def person_updates(self, object_type: str, record_id: int | str, props: dict[str, Any]) -> None:
+        self.sandbox.clock.advance(timedelta(seconds=1))
+        with self.sandbox.portal.lock:
+            store = self.sandbox.state.store(object_type)
+            record = store.get(record_id)
+            assert record is not None, record_id
+            store.apply(record, {k: str(v) for k, v in props.items()}, self.sandbox.clock.now())
+            self.sandbox.state.search_cache.clear()
+
+    def person_archives(self, object_type: str, record_id: str) -> None:
+        self.sandbox.clock.advance(timedelta(seconds=1))
+        with self.sandbox.portal.lock:
+            store = self.sandbox.state.store(object_type)
+            record = store.get(record_id)
+            assert record is not None, record_id
+            store.archive(record, self.sandbox.clock.now())
+            self.sandbox.state.search_cache.clear()
+
+    # -- what the portal shows -----------------------------------------------------------
+
+    def renewals(self) -> list[Record]:
+        return [d for d in self.sandbox.records("deals") if d.props.get(KEY)]
+
+    def renewal(self, key_part: str) -> Record:
+        (found,) = [d for d in self.renewals() if key_part in d.props[KEY]]
+        return found
+
+    def tasks_of(self, deal_id: int | str) -> list[Record]:
+        ids = set(self.sandbox.associated_ids("deals", deal_id, "tasks"))
+        return [t for t in self.sandbox.records("tasks") if t.id in ids]
+
+    def lines_of(self, deal_id: int | str) -> list[Record]:
+        ids = set(self.sandbox.associated_ids("deals", deal_id, "line_items"))
+        return [li for li in self.sandbox.records("line_items") if li.id in ids]
+
+
+def midnight_utc(day: str) -> str:
+    """The `hs_timestamp` HubSpot shows for a task due on `day` (YYYY-MM-DD)."""
+    moment = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def crm_state(sandbox: HubSpotSandbox) -> dict[str, Any]:
+    """What a user sees, with record ids of the service's records replaced by their keys,
+    so two portals that reached the same state through different retries compare equal."""
+    key_of = {
+        r.id: r.props[KEY]
+        for kind in ("deals", "line_items", "tasks")
+        for r in sandbox.records(kind)
+        if r.props.get(KEY)
+    }
+
+    def linked(kind: str, record: Record, to: str) -> tuple[Any, ...]:
+        return tuple(
+            sorted(str(key_of.get(i, i)) for i in sandbox.associated_ids(kind, record.id, to))
+        )
+
+    def ours(kind: str) -> list[Record]:
+        return [r for r in sandbox.records(kind) if r.props.get(KEY)]
+
+    renewals = {
+        d.props[KEY]: (
+            _money(d.props.get("amount")), d.props.get("closedate"), d.props.get("dealstage"),
+            _ref(key_of, d.props.get("renewed_deal_id")),
+            d.props.get("contract_start_date"), d.props.get("contract_end_date"),
+            d.props.get("renewal_lapsed"), d.props.get("closed_lost_reason"),
+            linked("deals", d, "companies"),
+        )
+        for d in ours("deals")
+    }  # fmt: skip
+    lines = {
+        li.props[KEY]: (
+            linked("line_items", li, "deals"), _number(li.props.get("quantity")),
+            _money(li.props.get("price")), _money(li.props.get("amount")),
+        )
+        for li in ours("line_items")
+    }  # fmt: skip
+    tasks = {
+        t.props[KEY]: (
+            linked("tasks", t, "deals"), linked("tasks", t, "companies"),
+            t.props.get("hs_timestamp"), t.props.get("hs_task_status"),
+            t.props.get("hs_task_subject"),
+        )
+        for t in ours("tasks")
+    }  # fmt: skip
+    rollups = {
+        c.id: (
+            c.props.get("health_score"), c.props.get("health_tier"),
+            _money(c.props.get("active_arr")), c.props.get("next_renewal_date"),
+            _money(c.props.get("open_renewal_amount")),
+        )
+        for c in sandbox.records("companies")
+    }  # fmt: skip
+    return {"renewals": renewals, "lines": lines, "tasks": tasks, "rollups": rollups}
+
+
+def _ref(key_of: dict[int, str], record_id: str | None) -> str | None:
+    """A service record's key in place of its id; anything else as it is."""
+    return key_of.get(int(record_id), record_id) if record_id else record_id
+
+
+def _number(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value).normalize()
+
+
+def _money(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
