@@ -103,7 +103,9 @@ class Writer:
                 f"{field.name}: more than one record found for external id field: {matches}",
                 (field.name,),
             )
-        clean = {k: v for k, v in body.items() if (obj.field(k) or field).name != field.name}
+        # Only the key itself leaves the body; an unknown field stays, so the write answers
+        # INVALID_FIELD as the real API does, instead of being silently dropped.
+        clean = {k: v for k, v in body.items() if k.lower() != field.name.lower()}
         if matches:
             self.update(obj, matches[0], clean)
             return matches[0], False

@@ -248,11 +248,6 @@ def test_a_dropped_field_in_a_write_is_schema_drift_naming_it(
     assert (caught.value.object_name, caught.value.field_name) == ("Account", "Health_Score__c")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sandbox bug: Writer.upsert drops unknown body keys instead of answering "
-    "INVALID_FIELD (sync/sandbox/salesforce/writes.py, the `clean` filter)",
-)
 def test_a_dropped_field_in_an_upsert_is_schema_drift_naming_it(
     adapter: SalesforceAdapter, sandbox: SalesforceSandbox
 ) -> None:
