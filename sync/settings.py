@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     today: date | None = Field(
         None, description="Pin 'today' (tests and demos); the UTC date if unset"
     )
+    metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="Serve Prometheus metrics on this port (daemon only)"
+    )
     log_json: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     lookback_seconds: int = Field(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -13,6 +14,7 @@ import typer
 from sync.cli.common import config_errors, open_store, settings_or_exit, table
 from sync.cli.report import print_dry_run, print_summary
 from sync.daemon import Daemon, StopToken
+from sync.metrics import Metrics
 from sync.pipeline.run import run_once
 from sync.service import connect, load_mapping, load_signals_mapping, signal_source
 from sync.state import Run
@@ -57,10 +59,16 @@ def run_command(today: TodayOption = None) -> None:
         load_mapping(settings)
     store = open_store(settings)
 
+    metrics = Metrics()
+    if settings.metrics_port:
+        metrics.serve(settings.metrics_port)
+
     def tick(stop: StopToken) -> None:
         mapping = load_mapping(settings)  # re-read: an admin's edit applies at the next run
         signals = signal_source(settings)
-        run_once(settings, store, connect(settings), mapping, stop=stop, signals=signals)
+        result = run_once(settings, store, connect(settings), mapping, stop=stop, signals=signals)
+        open_errors = store.errors.count_open(settings.crm)
+        metrics.record(settings.crm, result, open_errors=open_errors, now=time.time())
 
     daemon_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     daemon = Daemon(store, tick, timedelta(minutes=settings.interval_minutes), daemon_id)
