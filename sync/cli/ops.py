@@ -91,9 +91,8 @@ def health_command(
     try:
         beat = store.heartbeats.latest()
         now = datetime.now(UTC)
-        fresh = beat is not None and beat.age(now) <= timedelta(
-            seconds=settings.heartbeat_max_age_seconds
-        )
+        max_age = timedelta(seconds=settings.heartbeat_max_age_seconds)
+        fresh = beat is not None and beat.state != "stopped" and beat.age(now) <= max_age
         last = store.runs.last(settings.crm, statuses=FINAL_STATUSES)
     finally:
         store.close()
