@@ -3,6 +3,7 @@
 Starts a Salesforce sandbox loaded with generated data, runs a full sync, runs it again,
 and prints what a Salesforce user now sees and what each run cost in API calls. The second
 run must write nothing: that is the product's promise, shown rather than claimed.
+`--crm hubspot` does the same against a generated HubSpot portal (plain HTTP on loopback).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import tempfile
 from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,14 +24,21 @@ from mappings.schema import WriteConcept
 from sync.cli.common import config_errors, settings_or_exit
 from sync.cli.report import print_summary
 from sync.pipeline.run import RunResult, run_once
+from sync.sandbox.base import Sandbox
 from sync.sandbox.clock import SandboxClock
 from sync.sandbox.datagen import generate, iter_accounts
 from sync.sandbox.factory import build_sandbox, opportunities_for
+from sync.sandbox.hubspot import HubSpotSandbox
 from sync.sandbox.salesforce import SalesforceSandbox
 from sync.sandbox.salesforce.loader import Layout, Loader
 from sync.sandbox.server import serve_in_thread
 from sync.service import connect, load_mapping
 from sync.state import StateStore
+
+
+class DemoCrm(StrEnum):
+    SALESFORCE = "salesforce"
+    HUBSPOT = "hubspot"
 
 
 def demo_command(
@@ -50,12 +59,22 @@ def demo_command(
             "sync/sandbox/salesforce/schema_custom_org.yaml (the standard org if unset)"
         ),
     ] = None,
+    crm: Annotated[
+        DemoCrm, typer.Option(help="The CRM to emulate: a Salesforce org or a HubSpot portal")
+    ] = DemoCrm.SALESFORCE,
 ) -> None:
-    """Run the service against a generated Salesforce org, twice, and show the result."""
+    """Run the service against a generated Salesforce org (or HubSpot portal), twice, and
+    show the result."""
     day = date.fromisoformat(today) if today else datetime.now(UTC).date()
     if mapping is not None:
         with config_errors():
             load(mapping)  # a bad file fails here, before an org is generated
+    if crm is DemoCrm.HUBSPOT:
+        if org_schema is not None:
+            typer.echo("--org-schema describes a Salesforce org; it has no HubSpot meaning")
+            raise typer.Exit(2)
+        _hubspot_demo(accounts, seed, day, state_dir, mapping)
+        return
     state_dir.mkdir(parents=True, exist_ok=True)
     database = state_dir / "state.db"
     database.unlink(missing_ok=True)
@@ -107,7 +126,7 @@ def _environment(
         os.environ.pop("RENEWAL_SYNC_MAPPING_FILE", None)
 
 
-def _one_run(sandbox: SalesforceSandbox, label: str) -> tuple[str, RunResult, int, int]:
+def _one_run(sandbox: Sandbox, label: str) -> tuple[str, RunResult, int, int]:
     settings = settings_or_exit()
     mapping = load_mapping(settings)
     store = StateStore.open(settings.database_url)
@@ -164,3 +183,73 @@ def _show_cost(results: list[tuple[str, RunResult, int, int]]) -> None:
 def _by(rows: list[dict[str, Any]], field: str) -> str:
     counts = Counter(str(r.get(field)) for r in rows)
     return ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+
+
+# ---- HubSpot ------------------------------------------------------------------------------
+
+HUBSPOT_DEMO_WINDOW = 100_000
+"""Calls per ten seconds of the demo portal and the service: a local sandbox need not be paced."""
+
+
+def _hubspot_demo(
+    accounts: int, seed: int, day: date, state_dir: Path, mapping: Path | None
+) -> None:
+    """The same demo against a generated HubSpot portal served over plain HTTP on loopback."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    database = state_dir / "state.db"
+    database.unlink(missing_ok=True)
+    typer.echo(f"Generating a HubSpot portal: {accounts} companies, data as of {day} ...")
+    portal = HubSpotSandbox(
+        seed=seed, clock=SandboxClock.wall(), ten_second_limit=HUBSPOT_DEMO_WINDOW
+    )
+    portal.load(generate(opportunities_for(accounts), seed=seed, today=day))
+    served = serve_in_thread(portal.wsgi_app)
+    try:
+        _environment_hubspot(portal, served.url, database, day, mapping=mapping)
+        results = [_one_run(portal, label) for label in ("first run (full)", "second run")]
+        used = load_mapping(settings_or_exit())
+    finally:
+        served.stop()
+    _show_portal(portal, used)
+    _show_cost(results)
+
+
+def _environment_hubspot(
+    portal: HubSpotSandbox, url: str, database: Path, day: date, *, mapping: Path | None
+) -> None:
+    """Point the service at the portal through the environment, as an operator would."""
+    os.environ.update(portal.env_exports(url, None))
+    os.environ["RENEWAL_SYNC_CRM"] = "hubspot"
+    os.environ["RENEWAL_SYNC_HUBSPOT_TEN_SECOND_LIMIT"] = str(HUBSPOT_DEMO_WINDOW)
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["RENEWAL_SYNC_TODAY"] = day.isoformat()
+    os.environ.setdefault("RENEWAL_SYNC_LOG_LEVEL", "WARNING")
+    if mapping is not None:
+        os.environ["RENEWAL_SYNC_MAPPING_FILE"] = str(mapping)
+    else:
+        os.environ.pop("RENEWAL_SYNC_MAPPING_FILE", None)
+
+
+def _show_portal(portal: HubSpotSandbox, mapping: Mapping) -> None:
+    """What a HubSpot user now sees in the portal (property names from the mapping)."""
+    renewal, task = mapping.write["renewal"], mapping.write["task"]
+    rollup = mapping.write["account_rollup"]
+    amount, close = _field(renewal, "amount"), _field(renewal, "close_date")
+    renewals = [
+        d.props for d in portal.records(renewal.object) if d.props.get(str(renewal.key_field))
+    ]
+    open_renewals = [d for d in renewals if d.get("hs_is_closed") != "true"]
+    tasks = [t.props for t in portal.records(task.object) if t.props.get(str(task.key_field))]
+    score = _field(rollup, "health_score")
+    scored = [c.props for c in portal.records(rollup.object) if c.props.get(score) is not None]
+    spend = sum((Decimal(d.get(amount) or 0) for d in open_renewals), Decimal(0))
+    typer.echo("\n== what a HubSpot user now sees ==")
+    typer.echo(f"  renewal deals raised: {len(renewals)} ({len(open_renewals)} open)")
+    typer.echo(f"  total expected renewal spend (open renewal deals): ${spend:,.2f}")
+    typer.echo(f"  milestone tasks raised: {len(tasks)} ({_by(tasks, _field(task, 'status'))})")
+    typer.echo(f"  companies scored: {len(scored)} ({_by(scored, _field(rollup, 'health_tier'))})")
+    for row in sorted(open_renewals, key=lambda d: str(d.get(close)))[:5]:
+        typer.echo(
+            f"    {row.get('dealname')}: ${Decimal(row.get(amount) or 0):,.2f}, "
+            f"closes {str(row.get(close))[:10]}"
+        )

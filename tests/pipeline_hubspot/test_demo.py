@@ -1,0 +1,61 @@
+"""`renewal-sync demo --crm hubspot`: a generated portal synced twice; the second run writes
+nothing, and the summary is what a HubSpot user sees."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import invoke
+
+DEMO_ENV = (
+    "HUBSPOT_ACCESS_TOKEN", "HUBSPOT_API_HOST", "RENEWAL_SYNC_CRM", "DATABASE_URL",
+    "RENEWAL_SYNC_TODAY", "RENEWAL_SYNC_LOG_LEVEL", "RENEWAL_SYNC_MAPPING_FILE",
+    "RENEWAL_SYNC_HUBSPOT_TEN_SECOND_LIMIT", "RENEWAL_SYNC_CONFIG", "RENEWAL_SYNC_SECRETS_DIR",
+)  # fmt: skip
+
+
+@pytest.fixture
+def _demo_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo exports its settings into the environment; give them back afterwards."""
+    for name in DEMO_ENV:
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("RENEWAL_SYNC_LOG_LEVEL", "WARNING")
+
+
+@pytest.mark.usefixtures("_demo_env")
+def test_the_hubspot_demo_runs_twice_and_the_second_run_writes_nothing(tmp_path: Path) -> None:
+    result = invoke(
+        "demo", "--crm", "hubspot", "--accounts", "10", "--today", "2026-11-21",
+        "--state-dir", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    output = result.output
+    first = re.search(r"== first run \(full\) ==\nrun \S+: succeeded\n.*\n  written: (.+)", output)
+    assert first is not None, output
+    assert "renewal" in first.group(1)
+    assert "task" in first.group(1)
+    assert re.search(r"== second run ==\nrun \S+: succeeded\n.*\n  written: nothing", output)
+    assert re.search(r"second run: \d+ API calls \(\d+ reads, 0 writes\), succeeded", output)
+    assert "the second run wrote nothing" in output
+    assert "== what a HubSpot user now sees ==" in output
+    raised = re.search(r"renewal deals raised: (\d+) \((\d+) open\)", output)
+    assert raised is not None
+    assert int(raised.group(2)) > 0
+    assert re.search(
+        r"total expected renewal spend \(open renewal deals\): \$[1-9][\d,]*\.\d\d", output
+    )
+    assert re.search(r"milestone tasks raised: [1-9]", output)
+    assert re.search(r"companies scored: [1-9]", output)
+
+
+@pytest.mark.usefixtures("_demo_env")
+def test_the_hubspot_demo_refuses_a_salesforce_org_schema(tmp_path: Path) -> None:
+    result = invoke(
+        "demo", "--crm", "hubspot", "--org-schema", "x.yaml", "--state-dir", str(tmp_path)
+    )
+    assert result.exit_code == 2
+    assert "Generating" not in result.output
