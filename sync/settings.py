@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     health_match_on: Literal["domain", "match_key"] = Field(
         "domain", description="How accounts meet HubSpot companies: web domain or a shared key"
     )
+    lapsed_window_days: int = Field(
+        90, ge=0, description="A manual contract ended longer ago than this gets no renewal raised"
+    )
     rules: RuleSettings = Field(default_factory=RuleSettings, description="[rules] table")
     health: HealthSettings = Field(default_factory=HealthSettings, description="[health] table")
 

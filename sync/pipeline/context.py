@@ -35,6 +35,7 @@ class RunContext:
     lookback: timedelta = timedelta(minutes=5)
     lock: RunLock | None = None
     stats: Counter[str] = field(default_factory=Counter)
+    lapsed_window_days: int = 90
 
     @property
     def crm(self) -> str:

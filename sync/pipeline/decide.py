@@ -82,6 +82,8 @@ def decide_subscription(
             break
         previous = planned[-1] if planned else None
         plan = _plan(ctx, world, key, account, result.renewal, previous=previous)
+        if _long_expired(ctx, plan, result.renewal):
+            break
         planned.append(plan)
         if result.renewal.action is not RenewalAction.CLOSE_WON:
             break
@@ -92,6 +94,15 @@ def decide_subscription(
     decision.failures += _duplicates(ctx, world, planned)
     decision.renewals += _closings(world, key, result, {p.intent.key for p in planned})
     return decision
+
+
+def _long_expired(ctx: RunContext, plan: PlannedRenewal, renewal: Renewal) -> bool:
+    """A manual contract that ended long before the service first saw it is expired, not a
+    renewal to chase: no renewal is raised for it (one the service already keeps is still
+    flagged lapsed)."""
+    if renewal.action is not RenewalAction.FLAG_LAPSED or plan.record_id is not None:
+        return False
+    return (ctx.today - renewal.close_date).days > ctx.lapsed_window_days
 
 
 def _account(world: World, account_id: str) -> Account | None:

@@ -78,6 +78,7 @@ def run_once(
             today or settings.today or started.date(), started, run.run_id,
             stop or StopToken(), dry_run, timedelta(seconds=settings.lookback_seconds), lock,
         )  # fmt: skip
+        ctx.lapsed_window_days = settings.lapsed_window_days
         with bound_run(run.run_id, crm=port.name, mode=mode.value):
             return _run(ctx, full=mode is not RunMode.INCREMENTAL, signals=signals)
     finally:

@@ -189,3 +189,9 @@ def test_account_rollups_show_health_arr_and_the_next_renewal(make_harness) -> N
     assert account["Health_Score__c"] == 80  # only usage has data: 24 of 30 seats
     assert account["Health_Tier__c"] == "green"
     assert account["Health_Date__c"] == "2026-06-30"
+
+
+def test_a_manual_contract_long_expired_when_first_seen_gets_no_renewal(make_harness) -> None:
+    harness = make_harness(worked_example_sandbox(contract(terms="manual")))
+    harness.run(today=date(2027, 6, 30))  # ended six months before the service saw it
+    assert harness.renewals() == []
