@@ -70,7 +70,35 @@ def normalize(value: Any) -> Any:
     Numbers that are whole become ints (a CRM returns 22500.0 for the 22500 we sent),
     Decimal becomes a number, dates ISO text, datetimes UTC ISO text, sets sorted lists.
     Anything else unknown is refused rather than stringified.
+
+    Every pulled record goes through here on its way into the mirror, so the exact JSON
+    types (str, int, bool, None, dict, list) are dispatched on `type()` first; subclasses
+    and everything else take the general path, which decides exactly as before.
     """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return _plain_dict(value)
+    if kind is list:
+        return [item if type(item) in _PLAIN else normalize(item) for item in value]
+    if kind is float:
+        return _number(value)
+    return _general(value)
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Exact types that are already their own canonical JSON form."""
+
+
+def _plain_dict(value: dict[Any, Any]) -> dict[str, Any]:
+    return {
+        (key if type(key) is str else str(key)): (item if type(item) in _PLAIN else normalize(item))
+        for key, item in value.items()
+    }
+
+
+def _general(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(key): normalize(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
