@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from contract_rules import Account, Discount, DiscountKind, Line, Order, term_length
 from mappings.coerce import CoerceError, is_blank, to_decimal
 from mappings.concepts import ORDER_CONTRACT_TYPES, Unit
-from mappings.reading import FieldProblem, Reader, Record, read_all, read_field, yearly
+from mappings.reading import FieldProblem, Reader, Record, read_all, read_value, yearly
 from mappings.schema import DiscountSpec, Mapping, field_names
 
 _TWELVE = Decimal(12)
@@ -205,11 +205,7 @@ def to_price(record: Record, mapping: Mapping) -> PriceRecord | TranslationError
 
 def read_one(concept: str, name: str, record: Record, mapping: Mapping) -> Any:
     """One canonical value of a record (e.g. a line's order id), None if empty or bad."""
-    spec = mapping.read[concept].fields.get(name)
-    if spec is None:
-        return None
-    value = read_field(Reader(mapping, concept, record), name, spec)
-    return None if isinstance(value, FieldProblem) else value
+    return read_value(Reader(mapping, concept, record), name)
 
 
 def lines_by_order(line_records: Iterable[Record], mapping: Mapping) -> dict[str, list[Record]]:
@@ -232,8 +228,20 @@ def _simple(concept: str, cls: type[T], record: Record, mapping: Mapping) -> T |
 
 def _pick(cls: type[Any], values: dict[str, Any]) -> dict[str, Any]:
     """The values that `cls` (a dataclass or a pydantic model) has a field for."""
-    names = cls.model_fields if hasattr(cls, "model_fields") else {f.name for f in fields(cls)}
+    names = _field_names(cls)
     return {k: v for k, v in values.items() if k in names}
+
+
+def _field_names(cls: type[Any]) -> frozenset[str]:
+    """Asked once per class: `fields()` and `model_fields` are slow per record."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        found = cls.model_fields if hasattr(cls, "model_fields") else fields(cls)
+        names = _FIELD_NAMES[cls] = frozenset(f if isinstance(f, str) else f.name for f in found)
+    return names
+
+
+_FIELD_NAMES: dict[type[Any], frozenset[str]] = {}
 
 
 def _built(
