@@ -20,7 +20,8 @@ from sync.cli.main import app
 from sync.sandbox.clock import SandboxClock
 from sync.sandbox.datagen import generate
 from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp, serve_in_thread
+from sync.sandbox.server import ServedApp
+from tests.served import CurrentSandbox
 
 TODAY = date(2026, 11, 21)
 START = datetime.combine(TODAY, time(8, 0), tzinfo=UTC)
@@ -28,21 +29,6 @@ _UNSET = (
     "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_PRIVATE_KEY_FILE", "RENEWAL_SYNC_MAPPING_FILE",
     "RENEWAL_SYNC_CRM", "RENEWAL_SYNC_CONFIG", "RENEWAL_SYNC_SECRETS_DIR",
 )  # fmt: skip
-
-
-class _Current:
-    sandbox: SalesforceSandbox | None = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        assert self.sandbox is not None, "no sandbox is being served"
-        return self.sandbox.wsgi_app(environ, start_response)
-
-
-@pytest.fixture(scope="session")
-def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedApp, _Current]]:
-    current = _Current()
-    with serve_in_thread(current, tls_dir=tmp_path_factory.mktemp("tls")) as app:
-        yield app, current
 
 
 def new_sandbox(opportunities: int = 0, **options: Any) -> SalesforceSandbox:
@@ -60,7 +46,7 @@ def sandbox() -> SalesforceSandbox:
 
 @pytest.fixture
 def serve(
-    _server: tuple[ServedApp, _Current], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    _server: tuple[ServedApp, CurrentSandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Any]:
     """`serve(sandbox)` makes it the org the commands talk to, through the environment."""
     app, current = _server

@@ -11,25 +11,11 @@ import pytest
 from sync.sandbox.clock import SandboxClock
 from sync.sandbox.datagen import generate
 from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp, serve_in_thread
+from sync.sandbox.server import ServedApp
 from sync.state import StateStore
 from tests.db_fixtures import DbTarget
 from tests.pipeline.harness import TODAY, Harness
-
-
-class _Current:
-    sandbox: SalesforceSandbox | None = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        assert self.sandbox is not None, "no sandbox is being served"
-        return self.sandbox.wsgi_app(environ, start_response)
-
-
-@pytest.fixture(scope="session")
-def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedApp, _Current]]:
-    current = _Current()
-    with serve_in_thread(current, tls_dir=tmp_path_factory.mktemp("tls")) as app:
-        yield app, current
+from tests.served import CurrentSandbox
 
 
 def new_sandbox(opportunities: int = 60, seed: int = 11, **options: Any) -> SalesforceSandbox:
@@ -42,7 +28,7 @@ def new_sandbox(opportunities: int = 60, seed: int = 11, **options: Any) -> Sale
 
 @pytest.fixture
 def make_harness(
-    _server: tuple[ServedApp, _Current], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    _server: tuple[ServedApp, CurrentSandbox], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Any]:
     """Build a harness around a sandbox; the last one built is the one being served."""
     app, current = _server

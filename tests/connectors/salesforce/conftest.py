@@ -18,8 +18,9 @@ import requests
 from sync.connectors.salesforce import RetryPolicy, SalesforceAdapter, connect_salesforce
 from sync.sandbox.clock import SandboxClock
 from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp, serve_in_thread
+from sync.sandbox.server import ServedApp
 from sync.settings import Settings
+from tests.served import CurrentSandbox
 
 START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 VERSION = "/services/data/v60.0"
@@ -27,23 +28,6 @@ QUERY_ALL = f"{VERSION}/queryAll"
 UPSERT_PATH = f"{VERSION}/composite/sobjects/{{sobject}}/{{field}}"
 UPDATE_PATH = f"{VERSION}/composite/sobjects"
 TOKEN = "/services/oauth2/token"
-
-
-class _Current:
-    """The session's one server answers for whichever test's sandbox is current."""
-
-    sandbox: SalesforceSandbox | None = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        assert self.sandbox is not None, "no sandbox is being served"
-        return self.sandbox.wsgi_app(environ, start_response)
-
-
-@pytest.fixture(scope="session")
-def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedApp, _Current]]:
-    current = _Current()
-    with serve_in_thread(current, tls_dir=tmp_path_factory.mktemp("tls")) as app:
-        yield app, current
 
 
 @pytest.fixture
@@ -60,7 +44,9 @@ def sandbox(clock: SandboxClock, request: pytest.FixtureRequest) -> SalesforceSa
 
 @pytest.fixture
 def served(
-    sandbox: SalesforceSandbox, _server: tuple[ServedApp, _Current], monkeypatch: pytest.MonkeyPatch
+    sandbox: SalesforceSandbox,
+    _server: tuple[ServedApp, CurrentSandbox],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ServedApp]:
     app, current = _server
     assert app.ca_bundle is not None

@@ -12,7 +12,8 @@ from simple_salesforce import Salesforce
 from sync.sandbox.clock import SandboxClock
 from sync.sandbox.salesforce import SalesforceSandbox
 from sync.sandbox.salesforce.ids import IdFactory
-from sync.sandbox.server import ServedApp, serve_in_thread
+from sync.sandbox.server import ServedApp
+from tests.served import CurrentSandbox
 
 START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
@@ -31,30 +32,11 @@ def sandbox(clock: SandboxClock) -> SalesforceSandbox:
     return SalesforceSandbox(clock=clock, seed=7)
 
 
-class _Current:
-    """One HTTPS server for the session, answering for whichever test's sandbox is current.
-
-    Stopping a werkzeug server waits for its poll interval (0.5 s), so a server per test
-    would dominate the run time; the sandboxes themselves stay one per test.
-    """
-
-    sandbox: SalesforceSandbox | None = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        assert self.sandbox is not None, "no sandbox is being served"
-        return self.sandbox.wsgi_app(environ, start_response)
-
-
-@pytest.fixture(scope="session")
-def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedApp, _Current]]:
-    current = _Current()
-    with serve_in_thread(current, tls_dir=tmp_path_factory.mktemp("tls")) as app:
-        yield app, current
-
-
 @pytest.fixture
 def served(
-    sandbox: SalesforceSandbox, _server: tuple[ServedApp, _Current], monkeypatch: pytest.MonkeyPatch
+    sandbox: SalesforceSandbox,
+    _server: tuple[ServedApp, CurrentSandbox],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ServedApp]:
     """The sandbox served over HTTPS; REQUESTS_CA_BUNDLE trusts the loopback certificate."""
     app, current = _server
