@@ -7,7 +7,10 @@ open or lost opportunity that is only half filled in is not a contract yet and i
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,18 +88,36 @@ class World:
 def load_world(store: StateStore, crm: str, mapping: Mapping) -> World:
     """Read the mirror and translate every record the mapping can read."""
     world = World()
-    _accounts(world, _rows(store, crm, "account"), mapping)
-    _orders(world, store, crm, mapping)
-    _simple(world, store, crm, mapping)
-    for name in mapping.write:
-        stream = f"{WRITTEN_PREFIX}{name}"
-        for record_id, raw in _rows(store, crm, stream).items():
-            _index_key(world, name, mapping, record_id, raw)
+    with _collector_paused():
+        _accounts(world, _rows(store, crm, "account"), mapping)
+        _orders(world, store, crm, mapping)
+        _simple(world, store, crm, mapping)
+        for name in mapping.write:
+            _index_keys(world, name, mapping, _rows(store, crm, f"{WRITTEN_PREFIX}{name}"))
     return world
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the world is built.
+
+    Translating the mirror allocates a few objects per field of every record and keeps most
+    of them, none in reference cycles. Each allocation burst made the collector walk the
+    whole (large, long-lived) heap again: a fifth of `load_world` at 10k orders. Memory is
+    unaffected (acyclic objects are freed by reference counting); collection resumes after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _rows(store: StateStore, crm: str, stream: str) -> dict[str, Raw]:
-    return {r.record_id: dict(r.data) for r in store.mirror.list_type(crm, stream)}
+    """Live mirrored records by id, in keyset order (fresh dicts: callers may keep them)."""
+    return store.mirror.data_by_id(crm, stream)
 
 
 def _accounts(world: World, rows: dict[str, Raw], mapping: Mapping) -> None:
@@ -124,21 +145,21 @@ def _orders(world: World, store: StateStore, crm: str, mapping: Mapping) -> None
         world.orders[order.id] = translated
         world.subscriptions.setdefault((order.account_id, order.product), []).append(translated)
         world.readable["order"].add(record_id)
-    for write_concept, read_concept in (("renewal", "order"), ("renewal_line", "line")):
-        rows = world.raw_orders if read_concept == "order" else world.raw_lines
-        for record_id, raw in rows.items():
-            _index_key(world, write_concept, mapping, record_id, raw)
+    _index_keys(world, "renewal", mapping, world.raw_orders)
+    _index_keys(world, "renewal_line", mapping, world.raw_lines)
 
 
-def _index_key(world: World, concept: str, mapping: Mapping, record_id: str, raw: Raw) -> None:
-    """Index a record the service writes by its key, when it carries one."""
+def _index_keys(world: World, concept: str, mapping: Mapping, rows: dict[str, Raw]) -> None:
+    """Index the records the service writes by their key, those that carry one."""
     spec = mapping.write.get(concept)
     if spec is None or spec.key_field is None:
         return
-    key = raw.get(spec.key_field)
-    if key not in (None, ""):
-        world.by_sync_key.setdefault(concept, {})[str(key)] = raw
-        world.record_ids.setdefault(concept, {})[str(key)] = record_id
+    key_field = spec.key_field
+    for record_id, raw in rows.items():
+        key = raw.get(key_field)
+        if key not in (None, ""):
+            world.by_sync_key.setdefault(concept, {})[str(key)] = raw
+            world.record_ids.setdefault(concept, {})[str(key)] = record_id
 
 
 def _simple(world: World, store: StateStore, crm: str, mapping: Mapping) -> None:
