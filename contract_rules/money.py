@@ -17,8 +17,8 @@ CENT = Decimal("0.01")
 # The default context's precision and traps, rounding half-up. A bound method of a fixed
 # context costs a fifth of `quantize(CENT, rounding=ROUND_HALF_UP)`, which builds a context
 # per call, and this runs for every ledger line (bench/rules.py).
-_HALF_UP = Context(rounding=ROUND_HALF_UP)
-_quantize = _HALF_UP.quantize
+HALF_UP = Context(rounding=ROUND_HALF_UP)
+_quantize = HALF_UP.quantize
 
 
 def to_cents(value: Decimal) -> Decimal:
