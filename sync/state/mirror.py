@@ -9,12 +9,15 @@ the rules can see that a contract disappeared.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, false, func, or_, select
+from sqlalchemy import Connection, Row, and_, bindparam, false, func, or_, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
 from sync.state.engine import insert_for
 from sync.state.models import MirrorRow
@@ -78,19 +81,10 @@ class MirrorRepository(Repository):
         pulled_at = self._now(now)
         sent = 0
         with self._source.writing() as conn:
-            insert = insert_for(conn)(MirrorRow)
-            stmt = insert.on_conflict_do_update(
-                index_elements=[MirrorRow.crm, MirrorRow.object_type, MirrorRow.record_id],
-                set_={
-                    "system_modstamp": insert.excluded.system_modstamp,
-                    "is_deleted": insert.excluded.is_deleted,
-                    "data": insert.excluded.data,
-                    "pulled_at": insert.excluded.pulled_at,
-                },
-                where=MirrorRow.system_modstamp <= insert.excluded.system_modstamp,
-            )
+            upsert = _upsert_for(conn)
+            stamp = upsert.pulled_at(pulled_at)
             for chunk in chunked(records, UPSERT_CHUNK):
-                conn.execute(stmt, [_to_params(record, pulled_at) for record in chunk])
+                conn.exec_driver_sql(upsert.sql, [upsert.row(r, stamp) for r in chunk])
                 sent += len(chunk)
         return sent
 
@@ -166,13 +160,89 @@ class MirrorRepository(Repository):
             return int(conn.scalar(query) or 0)
 
 
-def _to_params(record: MirrorRecord, pulled_at: datetime) -> dict[str, Any]:
-    return {
-        "crm": record.crm,
-        "object_type": record.object_type,
-        "record_id": record.record_id,
-        "system_modstamp": record.system_modstamp,
-        "is_deleted": record.is_deleted,
-        "data": to_jsonable(record.data),
-        "pulled_at": pulled_at,
-    }
+_COLUMNS = (
+    "crm", "object_type", "record_id", "system_modstamp", "is_deleted", "data", "pulled_at"
+)  # fmt: skip
+Encode = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Upsert:
+    """The mirror upsert compiled once per dialect, for the driver's own executemany.
+
+    Each value is bound through its column type's own bind processor, i.e. exactly what
+    SQLAlchemy would send, but without SQLAlchemy's generic per-row parameter handling (half
+    the cost of a pull's page): `pulled_at` is encoded once per call, and a chunk is one
+    driver call. ``names`` gives the parameter order (positional) or keys (named styles).
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    encoders: dict[str, Encode]
+
+    def pulled_at(self, moment: datetime) -> Any:
+        return self.encoders["pulled_at"](moment)
+
+    def row(self, record: MirrorRecord, pulled_at: Any) -> tuple[Any, ...] | dict[str, Any]:
+        enc = self.encoders
+        values = (
+            record.crm,
+            record.object_type,
+            record.record_id,
+            enc["system_modstamp"](record.system_modstamp),
+            enc["is_deleted"](record.is_deleted),
+            enc["data"](to_jsonable(record.data)),
+            pulled_at,
+        )  # in _COLUMNS order
+        if not self.positional:
+            return dict(zip(_COLUMNS, values, strict=True))
+        return values if self.names == _COLUMNS else tuple(values[i] for i in self.order)
+
+    @property
+    def order(self) -> tuple[int, ...]:
+        return tuple(_COLUMNS.index(name) for name in self.names)
+
+
+_UPSERTS: weakref.WeakKeyDictionary[Dialect, _Upsert] = weakref.WeakKeyDictionary()
+
+
+def _upsert_for(conn: Connection) -> _Upsert:
+    """The compiled upsert of this connection's dialect (built on first use)."""
+    found = _UPSERTS.get(conn.dialect)
+    if found is None:
+        found = _UPSERTS[conn.dialect] = _compile_upsert(conn)
+    return found
+
+
+def _compile_upsert(conn: Connection) -> _Upsert:
+    """Insert or refresh; never replace a row with an older ``system_modstamp``."""
+    insert = insert_for(conn)(MirrorRow)
+    stmt = insert.on_conflict_do_update(
+        index_elements=[MirrorRow.crm, MirrorRow.object_type, MirrorRow.record_id],
+        set_={
+            "system_modstamp": insert.excluded.system_modstamp,
+            "is_deleted": insert.excluded.is_deleted,
+            "data": insert.excluded.data,
+            "pulled_at": insert.excluded.pulled_at,
+        },
+        where=MirrorRow.system_modstamp <= insert.excluded.system_modstamp,
+    )
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect, column_keys=list(_COLUMNS))
+    positional = bool(dialect.positional)
+    names = tuple(compiled.positiontup or ()) if positional else tuple(compiled.params)
+    if sorted(names) != sorted(_COLUMNS):  # a parameter we would not fill: refuse loudly
+        raise RuntimeError(f"mirror upsert binds {names}, expected {_COLUMNS}")
+    encoders = {name: _encoder(MIRROR.c[name].type, dialect) for name in _COLUMNS}
+    return _Upsert(str(compiled), names, positional, encoders)
+
+
+def _encoder(column_type: TypeEngine[Any], dialect: Dialect) -> Encode:
+    """The column type's bind processor on this dialect (identity when it has none)."""
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from sync.state import MirrorRecord, StateStore
 from tests.state.conftest import T0
 
@@ -39,3 +41,17 @@ def test_get_reads_one_id_and_many_ids_alike(store: StateStore) -> None:
     assert set(many) == {"00k1", "00k3"}
     assert store.mirror.get("salesforce", "order", ["00k3"]) == {}
     assert store.mirror.get("salesforce", "line", []) == {}
+
+
+def test_upsert_replaces_on_an_equal_modstamp_and_keeps_newer_rows(store: StateStore) -> None:
+    store.mirror.upsert([line("00kA", 5, Quantity=1), line("00kB", 5, Quantity=1)])
+    store.mirror.upsert([line("00kA", 5, Quantity=2), line("00kB", 4, Quantity=3)])
+    got = store.mirror.data_by_id("salesforce", "line")
+    assert got == {"00kA": {"Quantity": 2}, "00kB": {"Quantity": 1}}
+
+
+def test_upsert_still_refuses_naive_datetimes(store: StateStore) -> None:
+    naive = MirrorRecord("salesforce", "line", "00kA", T0.replace(tzinfo=None), {})
+    with pytest.raises(ValueError, match="naive"):
+        store.mirror.upsert([naive])
+    assert store.mirror.count("salesforce", "line") == 0
