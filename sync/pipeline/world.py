@@ -36,6 +36,7 @@ from mappings.streams import WRITTEN_PREFIX
 from sync.state import StateStore
 
 Raw = dict[str, Any]
+_LINE_MARK = ":line:"
 
 
 @dataclass
@@ -68,6 +69,23 @@ class World:
                     sub = (record.order.account_id, record.order.product)
                     self._by_subscription[sub].append((rkey, record))
         return self._by_subscription.get(key, [])
+
+    def renewal_lines_by_renewal(self) -> dict[str, dict[str, str]]:
+        """The renewal lines the service wrote, grouped by the renewal key they start with.
+
+        Line keys read `<renewal key>:line:<...>`; a line is listed under every renewal key
+        `k` for which it starts with `k:line:`, exactly as a `startswith` test would find
+        it. Built fresh on each call (one pass over the lines), so a caller looking for one
+        renewal's stale lines need not scan every line key for every renewal, which is
+        quadratic: minutes at 100k orders.
+        """
+        grouped: dict[str, dict[str, str]] = defaultdict(dict)
+        for key, record_id in self.record_ids.get("renewal_line", {}).items():
+            at = key.find(_LINE_MARK)
+            while at != -1:
+                grouped[key[:at]][key] = record_id
+                at = key.find(_LINE_MARK, at + 1)
+        return grouped
 
     def open_renewals_of(self, contract_id: str) -> list[OrderRecord]:
         """Open renewal opportunities that say they renew `contract_id` (ours or a person's)."""
