@@ -17,12 +17,11 @@ from contract_rules._frozen import maker
 from contract_rules.contracts import (
     Contract,
     Segment,
-    contract_term,
     last_day,
     new_contract,
     segment_on,
 )
-from contract_rules.entitlements import RemovalTooLargeError, apply_delta, full_set, own_lines
+from contract_rules.entitlements import RemovalTooLargeError, apply_delta, full_set
 from contract_rules.model import Order, OrderStatus, OrderType
 from contract_rules.settings import RuleSettings, UpgradeLines
 from contract_rules.terms import Term
@@ -83,6 +82,7 @@ class Chain:
 
 
 _new_chain = maker(Chain)
+_new_tuple = tuple.__new__  # named tuples without their generated __new__ (entitlements.py)
 
 
 class _Draft:
@@ -101,10 +101,15 @@ class _Draft:
         "upgrade_ids",
     )
 
-    def __init__(self, order: Order, first: Segment) -> None:
+    def __init__(self, order: Order) -> None:
+        """The contract `order` opens: its own lines for its signed term (`own_lines`,
+        `contract_term`, inlined: this runs for every contract order)."""
+        start, lines = order.start_date, order.lines
         self.order = order
-        self.term: Term = contract_term(order)
-        self.segments: list[Segment] = [first]
+        self.term: Term = _new_tuple(Term, (start, order.end_date))
+        self.segments: list[Segment] = [
+            _new_tuple(Segment, (start, lines, (order.id,) * len(lines)))
+        ]
         self.upgrade_ids: list[str] = []
         self.billed: Decimal = order.billed_to_date
         self.superseded_from: date | None = None
@@ -239,7 +244,7 @@ class _Builder:
     def _open(self, order: Order) -> None:
         contracts = self.contracts
         self.owner[order.id] = len(contracts)
-        contracts.append(_Draft(order, own_lines(order)))
+        contracts.append(_Draft(order))
 
     def _renewal(self, order: Order, index: int) -> OrderError | None:
         current = self.contracts[index]
