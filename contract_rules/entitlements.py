@@ -82,4 +82,20 @@ def _remove(lines: list[Line], sku: str, quantity: Decimal) -> None:
 
 
 def _with_quantity(line: Line, quantity: Decimal) -> Line:
-    return line.model_copy(update={"quantity": quantity})
+    """`line.model_copy(update={"quantity": quantity})`, done the way pydantic's `__copy__`
+    does it, without its generic steps (2.8 us -> ~0.7 us; an upgrade that grows or removes
+    seats makes one or two). A line with private or extra state takes pydantic's own path."""
+    if line.__pydantic_private__ is not None or line.__pydantic_extra__ is not None:
+        return line.model_copy(update={"quantity": quantity})
+    copied = _new_object(type(line))
+    fields = line.__dict__.copy()
+    fields["quantity"] = quantity
+    _set(copied, "__dict__", fields)
+    _set(copied, "__pydantic_extra__", None)
+    _set(copied, "__pydantic_fields_set__", line.__pydantic_fields_set__ | _QUANTITY)
+    _set(copied, "__pydantic_private__", None)
+    return copied
+
+
+_new_object, _set = object.__new__, object.__setattr__
+_QUANTITY = frozenset({"quantity"})
