@@ -77,7 +77,7 @@ class RetryPolicy:
 
     def backoff(self) -> wait_exponential_jitter:
         return wait_exponential_jitter(
-            initial=self.initial_wait, max=self.max_wait, jitter=self.jitter
+            multiplier=self.initial_wait, max=self.max_wait, jitter=self.jitter
         )
 
 

@@ -197,3 +197,14 @@ def test_retry_after_wins_over_the_window_interval() -> None:
     assert retry_after(refused) == 10.0
     refused.headers = {"Retry-After": "3", "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
     assert retry_after(refused) == 3.0
+
+
+def test_the_back_off_is_built_without_a_deprecation_warning() -> None:
+    import warnings  # noqa: PLC0415
+
+    from sync.connectors.hubspot import RetryPolicy  # noqa: PLC0415
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        wait = RetryPolicy(initial_wait=2.0, max_wait=30.0, jitter=0.0).backoff()
+    assert wait.multiplier == 2.0
