@@ -44,7 +44,10 @@ class HubSpotAdapter:
     """
 
     name = "hubspot"
-    batch_size = writing.BATCH
+    # Records per write call from the pipeline (its unit of books and checkpoints), not the
+    # API's 100 a call: the adapter splits them into upserts of 100 and creates their links
+    # together, so 1,000 records with one link per type cost 10 upserts + 1 create per type.
+    batch_size = writing.CALL
 
     def __init__(self, door: Door, *, read_archived: bool = True) -> None:
         self.door = door

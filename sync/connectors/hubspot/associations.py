@@ -2,14 +2,18 @@
 
 - Read: POST /crm/v4/associations/{from}/{to}/batch/read, up to 1,000 ids a call ("Batch
   Read Limit for HubSpot Associations API", https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api),
-  so one call per page of 200 records and association type. A record with none is reported
+  so one call per association type for up to five search pages of 200 (the adapter holds
+  pages back to fill a batch). A record with none is reported
   in the 207's `errors` (NO_ASSOCIATIONS_FOUND): it simply gets an empty list. Ids come back
   under `@associations.<type>` as strings, labelled (primary) associations first, so the
   mapping's "first associated company" is the primary one. Each record's list is read up to
   the API's first page (500 associations); renewal objects have a handful.
 - Create: POST /crm/v4/associations/{from}/{to}/batch/create with HubSpot-defined type ids
   (Associations v4 guide, https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide),
-  100 inputs a call. Creating an association that exists is a no-op, so a repeat is safe.
+  up to 2,000 inputs a call (the documented cap of the batch association endpoints, e.g.
+  Workato's "Associate records (batch)" over it: https://docs.workato.com/en/connectors/hubspot/actions/associate-records-batch.html;
+  the sandbox enforces the same), one call per association type for a whole write call.
+  Creating an association that exists is a no-op, so a repeat is safe.
   A per-input failure is returned for its record; the write it belongs to is reported failed
   so the pipeline retries it next run.
 """
@@ -27,7 +31,7 @@ from sync.connectors.hubspot.errors import CallContext
 from sync.ports import AuthenticationError, CrmError, CrmUnavailableError, DeferRunError
 
 READ_BATCH = 1000
-CREATE_BATCH = 100
+CREATE_BATCH = 2000
 HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
 FATAL = (AuthenticationError, CrmUnavailableError, DeferRunError)
 

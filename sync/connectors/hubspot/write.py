@@ -16,7 +16,12 @@
   never holds back the others (about 2 x log2(100) extra calls per bad record). A property
   that does not exist is schema drift for the whole write: SchemaDriftError.
 - Associations the pipeline wants come in a record under `__associations` and are created
-  after the write (v4 batch create); a refused association fails that record's outcome.
+  once every batch of the write call is written, together (v4 batch create, 2,000 inputs a
+  call per association type): a write call of N records costs ceil(N / 100) upserts and
+  ceil(links / 2,000) creates per type. A refused association fails that record's outcome.
+  A fatal error (token, outage, daily allowance) in a later batch leaves the links of the
+  batches before it uncreated; the run stops, and the next one finds them missing on the
+  records it pulls and creates them (creating a link is idempotent).
 - Every write is idempotent (upsert by key, update by id, archive), so the door may repeat a
   call whose answer was lost; a repeated upsert reports `created: false` for a record the
   lost attempt created.
@@ -47,6 +52,7 @@ from sync.ports import (
 )
 
 BATCH = 100
+CALL = 1000  # records the pipeline hands over per write call (see HubSpotAdapter.batch_size)
 LOCKED = "RECORD_LOCKED"
 ASSOCIATIONS_KEY = ASSOCIATIONS
 ASSOCIATION_PREFIX = "@associations."
@@ -127,12 +133,14 @@ def _write(
     outcomes: list[WriteOutcome] = [_missing_key(kind) for _ in inputs]
     ready = [(index, i) for index, i in enumerate(inputs) if i is not None]
     context = CallContext(object_name, tuple(sorted({p for _, i in ready for p in i.properties})))
+    written: list[WriteOutcome] = []
     for start in range(0, len(ready), BATCH):
         chunk = ready[start : start + BATCH]
-        written = _with_lock_rounds(door, partial(_send, door, object_name, kind, context), chunk)
-        linked = _link(door, object_name, [i for _, i in chunk], written)
-        for (index, _), outcome in zip(chunk, linked, strict=True):
-            outcomes[index] = outcome
+        send = partial(_send, door, object_name, kind, context)
+        written += _with_lock_rounds(door, send, chunk)
+    linked = _link(door, object_name, [i for _, i in ready], written)
+    for (index, _), outcome in zip(ready, linked, strict=True):
+        outcomes[index] = outcome
     return outcomes
 
 

@@ -229,3 +229,20 @@ def test_values_on_the_wire() -> None:
     assert wire(True) == "true"
     assert wire(None) == ""
     assert wire(datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=UTC)) == "1772443800123"
+
+
+def test_a_write_call_of_1000_linked_records_creates_its_links_in_one_call_per_type(
+    adapter: HubSpotAdapter, sandbox: HubSpotSandbox
+) -> None:
+    companies = [add(sandbox, "companies", name=f"C{i}") for i in range(3)]
+    linked = [
+        {**record, "__associations": [AssociationWrite("companies", companies[n % 3], 341)]}
+        for n, record in enumerate(deals(1000))
+    ]
+    assert adapter.batch_size == 1000  # what the pipeline hands over per write call
+    outcomes = adapter.upsert("deals", KEY, linked)
+    assert all(o.ok for o in outcomes)
+    assert sandbox.ledger.count("POST", UPSERT) == 10  # ceil(1000 / 100)
+    assert sandbox.ledger.count("POST", ASSOC_CREATE) == 1  # ceil(1000 links / 2000)
+    last = str(outcomes[-1].record_id)
+    assert sandbox.associated_ids("deals", last, "companies") == [int(companies[999 % 3])]
