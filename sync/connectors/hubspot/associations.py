@@ -3,11 +3,12 @@
 - Read: POST /crm/v4/associations/{from}/{to}/batch/read, up to 1,000 ids a call ("Batch
   Read Limit for HubSpot Associations API", https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api),
   so one call per association type for up to five search pages of 200 (the adapter holds
-  pages back to fill a batch). A record with none is reported
-  in the 207's `errors` (NO_ASSOCIATIONS_FOUND): it simply gets an empty list. Ids come back
-  under `@associations.<type>` as strings, labelled (primary) associations first, so the
-  mapping's "first associated company" is the primary one. Each record's list is read up to
-  the API's first page (500 associations); renewal objects have a handful.
+  pages back to fill a batch, unless the daily allowance is nearly spent). A record with
+  none is reported in the 207's `errors` (NO_ASSOCIATIONS_FOUND): it simply gets an empty
+  list. Ids come back under `@associations.<type>` as strings, labelled (primary)
+  associations first, so the mapping's "first associated company" is the primary one. Each
+  record's list is read up to the API's first page (500 associations); renewal objects have
+  a handful.
 - Create: POST /crm/v4/associations/{from}/{to}/batch/create with HubSpot-defined type ids
   (Associations v4 guide, https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/guide),
   up to 2,000 inputs a call (the documented cap of the batch association endpoints, e.g.

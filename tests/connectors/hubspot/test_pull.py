@@ -189,3 +189,28 @@ def test_archived_records_come_back_as_deleted_on_incremental_pulls(
     assert first[-1].last is not None
     assert second[-1].last.modstamp == START + timedelta(minutes=1)
     assert sandbox.ledger.count("GET", LIST) == 1
+
+
+def test_grouped_pages_read_associations_for_1000_records_in_one_call_per_type(
+    adapter: HubSpotAdapter, sandbox: HubSpotSandbox, clock: SandboxClock
+) -> None:
+    company = add(sandbox, "companies", name="A")
+    created = []
+    for _minute in range(11):  # 1,100 deals over eleven stamps, each linked to the company
+        for deal in add_many(sandbox, "deals", 100, pipeline="default"):
+            link(sandbox, "deals", deal, 341, company)
+            created.append(deal)
+        clock.advance(timedelta(minutes=1))
+    deals = StreamSpec("order", "deals", ("id",), associations=("companies",))
+    adapter.group_pages = False
+    per_page = pull(adapter, deals)
+    searches = sandbox.ledger.count("POST", SEARCH)
+    assert sandbox.ledger.count("POST", ASSOC_READ) == len(per_page) >= 6  # one per page
+    sandbox.ledger.reset()
+    adapter.group_pages = None  # the default: grouped while the allowance is not tight
+    grouped = pull(adapter, deals)
+    assert [len(p.records) for p in grouped] == [len(p.records) for p in per_page]
+    assert ids(grouped) == created
+    assert all(r["@associations.companies"] == [company] for p in grouped for r in p.records)
+    assert sandbox.ledger.count("POST", SEARCH) == searches
+    assert sandbox.ledger.count("POST", ASSOC_READ) == 2  # ceil(1,100 / 1,000)
