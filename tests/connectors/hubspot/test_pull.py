@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from sync.connectors.hubspot import HubSpotAdapter
 from sync.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
 from sync.sandbox.clock import SandboxClock
@@ -214,3 +216,19 @@ def test_grouped_pages_read_associations_for_1000_records_in_one_call_per_type(
     assert all(r["@associations.companies"] == [company] for p in grouped for r in p.records)
     assert sandbox.ledger.count("POST", SEARCH) == searches
     assert sandbox.ledger.count("POST", ASSOC_READ) == 2  # ceil(1,100 / 1,000)
+
+
+@pytest.mark.parametrize("sandbox", [{"daily_limit": 500}], indirect=True)
+def test_pages_are_associated_one_by_one_while_the_allowance_is_tight(
+    adapter: HubSpotAdapter, sandbox: HubSpotSandbox, clock: SandboxClock
+) -> None:
+    company = add(sandbox, "companies", name="A")
+    for _minute in range(3):  # 600 deals: three search pages
+        for deal in add_many(sandbox, "deals", 200, pipeline="default"):
+            link(sandbox, "deals", deal, 341, company)
+        clock.advance(timedelta(minutes=1))
+    deals = StreamSpec("order", "deals", ("id",), associations=("companies",))
+    pages = pull(adapter, deals)
+    assert adapter.door.last_usage is not None
+    assert adapter.door.last_usage.limit == 500
+    assert sandbox.ledger.count("POST", ASSOC_READ) == len(pages) > 1
