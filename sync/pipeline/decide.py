@@ -31,7 +31,7 @@ from contract_rules import (
 from mappings import OrderRecord, RenewalIntent, RenewalLineIntent, TaskIntent
 from sync.pipeline.context import RunContext
 from sync.pipeline.keys import renewal_key, task_prefix
-from sync.pipeline.renewal_lines import renewal_line_intents
+from sync.pipeline.renewal_lines import ledger_order, renewal_line_intents
 from sync.pipeline.world import World
 from sync.state import RecordFailure, Stage
 
@@ -183,7 +183,7 @@ def _ledger_text(renewal: Renewal) -> str:
     rows = [
         f"{'+' if ln.included else ' '} {ln.sku} ({ln.kind.value}) {ln.quantity} x "
         f"{ln.unit_price:.2f}/yr -> {ln.value:.2f}: {ln.reason}"
-        for ln in spend.lines
+        for ln in ledger_order(spend.lines)
     ]
     head = f"Expected renewal spend {spend.amount:.2f} for {spend.term.start} .. {spend.term.end}"
     return "\n".join([head, *rows])[:32_000]

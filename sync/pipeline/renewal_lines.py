@@ -47,20 +47,34 @@ def renewal_line_intents(
     term_months: Decimal,
     prices: dict[str, PriceRecord],
 ) -> tuple[RenewalLineIntent, ...]:
-    """One intent per included ledger line (two when its value needs a cent split)."""
+    """One intent per included ledger line (two when its value needs a cent split).
+
+    Keys name the sku (and its n-th position when one sku has several prices), so adding or
+    removing another add-on does not re-key every line after it.
+    """
     years = term_months / Decimal(12)
     intents: list[RenewalLineIntent] = []
-    for index, line in enumerate(spend.lines):
+    seen: dict[str, int] = {}
+    for line in ledger_order(spend.lines):
         if line.included:
+            index = f"{line.sku}:{seen.get(line.sku, 0)}"
+            seen[line.sku] = seen.get(line.sku, 0) + 1
             intents += _line_intents(
                 renewal_key, index, line, years=years, term_months=term_months, prices=prices
             )
     return tuple(intents)
 
 
+def ledger_order(lines: tuple[LedgerLine, ...]) -> list[LedgerLine]:
+    """The ledger in a canonical order (sku, price, quantity), whatever order the CRM
+    returned the contract's lines in: the ledger text and the line keys must not change
+    because a retried write gave one line a later id."""
+    return sorted(lines, key=lambda ln: (ln.sku, ln.unit_price, ln.quantity, ln.kind.value))
+
+
 def _line_intents(
     renewal_key: str,
-    index: int,
+    index: str,
     line: LedgerLine,
     *,
     years: Decimal,

@@ -149,10 +149,17 @@ def _accounts(world: World, rows: dict[str, Raw], mapping: Mapping) -> None:
         world.readable["account"].add(record_id)
 
 
+def _in_id_order(rows: dict[str, Raw]) -> list[Raw]:
+    """Rows by record id (numeric ids by value), not by when they last changed: an order's
+    lines must come in the same order on every run, or its ledger - and the keys of the
+    renewal lines made from it - would shuffle whenever a retry touched one line later."""
+    return [rows[k] for k in sorted(rows, key=lambda k: (len(k), k))]
+
+
 def _orders(world: World, store: StateStore, crm: str, mapping: Mapping) -> None:
     world.raw_orders = _rows(store, crm, "order")
     world.raw_lines = _rows(store, crm, "line") if "line" in mapping.read else {}
-    grouped = lines_by_order(world.raw_lines.values(), mapping)
+    grouped = lines_by_order(_in_id_order(world.raw_lines), mapping)
     for record_id, raw in world.raw_orders.items():
         translated = to_order(raw, grouped.get(record_id, []), mapping)
         if isinstance(translated, TranslationError):
