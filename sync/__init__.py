@@ -1,1 +1,1 @@
-"""Everything that touches the outside world: CRM adapters, state, pipeline, daemon, CLI, sandboxes."""
+"""Everything that touches the outside world: adapters, state, pipeline, daemon, CLI, sandboxes."""
