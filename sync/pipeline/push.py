@@ -117,14 +117,15 @@ def _lines(
     items: list[Item] = []
     stale: list[str] = []
     ours = world.record_ids.get("renewal_line", {})
+    by_renewal = world.renewal_lines_by_renewal()
     for plan in planned:
         renewal_id = report.ids.get(plan.intent.key)
         if renewal_id is None or plan.intent.stage == "lost":
             continue
         keys = {ln.key for ln in plan.lines}
-        prefix = f"{plan.intent.key}:line:"
         if plan.intent.key not in report.edited:
-            stale += [rid for k, rid in ours.items() if k.startswith(prefix) and k not in keys]
+            existing = by_renewal.get(plan.intent.key, {})
+            stale += [rid for k, rid in existing.items() if k not in keys]
         edited_renewal = plan.intent.key in report.edited
         for line in plan.lines:
             current = world.by_sync_key.get("renewal_line", {}).get(line.key)

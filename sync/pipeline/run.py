@@ -179,8 +179,10 @@ def _touched(ctx: RunContext, world: World, pulled: PullOutcome) -> set[str]:
         if order is not None:
             touched.add(order.order.account_id)
     for concept in ("case", "nps"):
-        for record_id in pulled.touched.get(concept, set()):
-            touched.add(str(_read(ctx, concept, "account_id", _raw(ctx, concept, record_id))))
+        ids = pulled.touched.get(concept, set())
+        found = ctx.store.mirror.get(ctx.crm, concept, ids) if ids else {}
+        for record in found.values():
+            touched.add(str(_read(ctx, concept, "account_id", dict(record.data))))
     return {t for t in touched if t and t != "None" and not t.startswith(WRITTEN_PREFIX)}
 
 
@@ -191,11 +193,6 @@ def _read(ctx: RunContext, concept: str, name: str, raw: dict[str, Any] | None) 
         return read_one(concept, name, raw, ctx.mapping)
     except Exception:  # an unreadable record touches nothing; its error is reported elsewhere
         return None
-
-
-def _raw(ctx: RunContext, concept: str, record_id: str) -> dict[str, Any] | None:
-    found = ctx.store.mirror.get(ctx.crm, concept, [record_id]).get(record_id)
-    return dict(found.data) if found else None
 
 
 def _book_decisions(ctx: RunContext, plan: Plan) -> None:
