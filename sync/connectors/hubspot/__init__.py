@@ -7,6 +7,6 @@ create), `write` (batch upsert/update/archive), `describe` (properties), `adapte
 """
 
 from sync.connectors.hubspot.adapter import HubSpotAdapter, connect_hubspot
-from sync.connectors.hubspot.door import RetryPolicy
+from sync.connectors.retry import RetryPolicy
 
 __all__ = ["HubSpotAdapter", "RetryPolicy", "connect_hubspot"]

@@ -19,9 +19,10 @@ from sync.connectors.hubspot import associations
 from sync.connectors.hubspot import describe as describing
 from sync.connectors.hubspot import write as writing
 from sync.connectors.hubspot.auth import access_token, verify
-from sync.connectors.hubspot.door import Door, Monotonic, RetryPolicy, Sleep, build_client
+from sync.connectors.hubspot.door import Door, Monotonic, Sleep, build_client
 from sync.connectors.hubspot.lists import archived_records, owner_pages
 from sync.connectors.hubspot.search import order, search_pages
+from sync.connectors.retry import RetryPolicy
 from sync.ports import (
     ApiUsage,
     FlatRecord,

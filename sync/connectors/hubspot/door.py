@@ -38,7 +38,6 @@ from tenacity import (
     retry_base,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 from urllib3.util.retry import Retry
 
@@ -52,6 +51,7 @@ from sync.connectors.hubspot.errors import (
     status_of,
     to_crm_error,
 )
+from sync.connectors.retry import RetryPolicy
 from sync.logs import get_logger
 from sync.ports import ApiUsage, CrmError, DeferRunError
 
@@ -63,22 +63,6 @@ TIMEOUT = (10.0, 120.0)  # connect, read (seconds); the generated client sets no
 RAW: dict[str, Any] = {"_preload_content": False, "_request_timeout": TIMEOUT}
 WINDOW_SECONDS = 10.0
 log = get_logger("sync.connectors.hubspot")
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard to try: call attempts for transient failures, rounds for locked records."""
-
-    attempts: int = 5
-    lock_attempts: int = 4
-    initial_wait: float = 1.0
-    max_wait: float = 30.0
-    jitter: float = 1.0
-
-    def backoff(self) -> wait_exponential_jitter:
-        return wait_exponential_jitter(
-            multiplier=self.initial_wait, max=self.max_wait, jitter=self.jitter
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +199,7 @@ class Door:
             hinted = _retry_after(exc)
             if hinted is not None:
                 return min(hinted, self.policy.max_wait)
-        return float(self.policy.backoff()(state))
+        return float(self.policy.wait()(state))
 
     # -- limits -------------------------------------------------------------------------
 

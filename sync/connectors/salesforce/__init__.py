@@ -5,7 +5,7 @@ Modules: `auth` (tokens), `session` (the one door: retries, re-authentication, l
 `write` (sObject Collections), `describe` (metadata), `adapter` (the port itself).
 """
 
+from sync.connectors.retry import RetryPolicy
 from sync.connectors.salesforce.adapter import SalesforceAdapter, connect_salesforce
-from sync.connectors.salesforce.session import RetryPolicy
 
 __all__ = ["RetryPolicy", "SalesforceAdapter", "connect_salesforce"]

@@ -8,12 +8,13 @@ from datetime import datetime
 
 import requests
 
+from sync.connectors.retry import RetryPolicy
 from sync.connectors.salesforce import describe as describing
 from sync.connectors.salesforce import pull as pulling
 from sync.connectors.salesforce import write as writing
 from sync.connectors.salesforce.auth import authenticator_for
 from sync.connectors.salesforce.errors import CallContext
-from sync.connectors.salesforce.session import TIMEOUT, Door, RetryPolicy, Sleep
+from sync.connectors.salesforce.session import TIMEOUT, Door, Sleep
 from sync.connectors.salesforce.soql import InvalidNameError
 from sync.ports import (
     ApiUsage,

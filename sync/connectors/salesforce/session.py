@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -34,9 +33,9 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
+from sync.connectors.retry import RetryPolicy
 from sync.connectors.salesforce.auth import Authenticator, Token
 from sync.connectors.salesforce.errors import (
     CallContext,
@@ -61,22 +60,6 @@ Request = Callable[[Salesforce], T]
 TIMEOUT = (10.0, 120.0)  # connect, read (seconds)
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 log = get_logger("sync.connectors.salesforce")
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard to try: call attempts for transient failures, rounds for locked rows."""
-
-    attempts: int = 5
-    lock_attempts: int = 4
-    initial_wait: float = 1.0
-    max_wait: float = 30.0
-    jitter: float = 1.0
-
-    def wait(self) -> wait_exponential_jitter:
-        return wait_exponential_jitter(
-            multiplier=self.initial_wait, max=self.max_wait, jitter=self.jitter
-        )
 
 
 class Door:

@@ -206,5 +206,5 @@ def test_the_back_off_is_built_without_a_deprecation_warning() -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
-        wait = RetryPolicy(initial_wait=2.0, max_wait=30.0, jitter=0.0).backoff()
+        wait = RetryPolicy(initial_wait=2.0, max_wait=30.0, jitter=0.0).wait()
     assert wait.multiplier == 2.0
