@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -141,26 +142,55 @@ def _one_run(sandbox: Sandbox, label: str) -> tuple[str, RunResult, int, int]:
 
 
 def _show_org(sandbox: SalesforceSandbox, mapping: Mapping) -> None:
-    """What a Salesforce user now sees in the org (field names from the mapping)."""
+    """What a Salesforce user now sees in the org."""
+    _show("Salesforce", ("renewal opportunities", "renewals", "accounts"), sandbox.records, mapping)
+
+
+def _show_portal(portal: HubSpotSandbox, mapping: Mapping) -> None:
+    """What a HubSpot user now sees in the portal."""
+
+    def rows(object_type: str) -> list[dict[str, Any]]:
+        return [dict(record.props) for record in portal.records(object_type)]
+
+    _show("HubSpot", ("renewal deals", "renewal deals", "companies"), rows, mapping)
+
+
+def _show(
+    crm: str,
+    labels: tuple[str, str, str],
+    rows: Callable[[str], list[dict[str, Any]]],
+    mapping: Mapping,
+) -> None:
+    """The user's view; every field name comes from the mapping (none is written here)."""
+    renewals_label, open_label, accounts_label = labels
     renewal, task = mapping.write["renewal"], mapping.write["task"]
     rollup = mapping.write["account_rollup"]
-    amount, close = _field(renewal, "amount"), _field(renewal, "close_date")
-    renewals = [o for o in sandbox.records(renewal.object) if o.get(str(renewal.key_field))]
-    open_renewals = [o for o in renewals if not o.get("IsClosed")]
-    tasks = [t for t in sandbox.records(task.object) if t.get(str(task.key_field))]
-    score = _field(rollup, "health_score")
-    scored = [a for a in sandbox.records(rollup.object) if a.get(score) is not None]
-    spend = sum((Decimal(str(o.get(amount) or 0)) for o in open_renewals), Decimal(0))
-    typer.echo("\n== what a Salesforce user now sees ==")
-    typer.echo(f"  renewal opportunities raised: {len(renewals)} ({len(open_renewals)} open)")
-    typer.echo(f"  total expected renewal spend (open renewals): ${spend:,.2f}")
+    amount, close, name = (_field(renewal, f) for f in ("amount", "close_date", "name"))
+    renewals = [r for r in rows(renewal.object) if r.get(str(renewal.key_field))]
+    open_renewals = [r for r in renewals if _is_open(renewal, r)]
+    tasks = [r for r in rows(task.object) if r.get(str(task.key_field))]
+    score, tier = _field(rollup, "health_score"), _field(rollup, "health_tier")
+    scored = [r for r in rows(rollup.object) if r.get(score) not in (None, "")]
+    spend = sum((Decimal(str(r.get(amount) or 0)) for r in open_renewals), Decimal(0))
+    typer.echo(f"\n== what a {crm} user now sees ==")
+    typer.echo(f"  {renewals_label} raised: {len(renewals)} ({len(open_renewals)} open)")
+    typer.echo(f"  total expected renewal spend (open {open_label}): ${spend:,.2f}")
     typer.echo(f"  milestone tasks raised: {len(tasks)} ({_by(tasks, _field(task, 'status'))})")
-    typer.echo(f"  accounts scored: {len(scored)} ({_by(scored, _field(rollup, 'health_tier'))})")
-    for row in sorted(open_renewals, key=lambda o: str(o.get(close)))[:5]:
+    typer.echo(f"  {accounts_label} scored: {len(scored)} ({_by(scored, tier)})")
+    for row in sorted(open_renewals, key=lambda r: str(r.get(close)))[:5]:
         typer.echo(
-            f"    {row.get('Name')}: ${Decimal(str(row.get(amount) or 0)):,.2f}, "
-            f"closes {row.get(close)}"
+            f"    {row.get(name)}: ${Decimal(str(row.get(amount) or 0)):,.2f}, "
+            f"closes {str(row.get(close))[:10]}"
         )
+
+
+def _is_open(renewal: WriteConcept, row: dict[str, Any]) -> bool:
+    """Not in the won or lost stage, as the mapping's stage value map names them."""
+    stage = renewal.fields.get("stage")
+    if stage is None or not stage.field:
+        return True
+    closed = {str((stage.values or {}).get(s, s)) for s in ("won", "lost")}
+    return str(row.get(stage.field)) not in closed
 
 
 def _field(concept: WriteConcept, name: str) -> str:
@@ -228,28 +258,3 @@ def _environment_hubspot(
         os.environ["RENEWAL_SYNC_MAPPING_FILE"] = str(mapping)
     else:
         os.environ.pop("RENEWAL_SYNC_MAPPING_FILE", None)
-
-
-def _show_portal(portal: HubSpotSandbox, mapping: Mapping) -> None:
-    """What a HubSpot user now sees in the portal (property names from the mapping)."""
-    renewal, task = mapping.write["renewal"], mapping.write["task"]
-    rollup = mapping.write["account_rollup"]
-    amount, close = _field(renewal, "amount"), _field(renewal, "close_date")
-    renewals = [
-        d.props for d in portal.records(renewal.object) if d.props.get(str(renewal.key_field))
-    ]
-    open_renewals = [d for d in renewals if d.get("hs_is_closed") != "true"]
-    tasks = [t.props for t in portal.records(task.object) if t.props.get(str(task.key_field))]
-    score = _field(rollup, "health_score")
-    scored = [c.props for c in portal.records(rollup.object) if c.props.get(score) is not None]
-    spend = sum((Decimal(d.get(amount) or 0) for d in open_renewals), Decimal(0))
-    typer.echo("\n== what a HubSpot user now sees ==")
-    typer.echo(f"  renewal deals raised: {len(renewals)} ({len(open_renewals)} open)")
-    typer.echo(f"  total expected renewal spend (open renewal deals): ${spend:,.2f}")
-    typer.echo(f"  milestone tasks raised: {len(tasks)} ({_by(tasks, _field(task, 'status'))})")
-    typer.echo(f"  companies scored: {len(scored)} ({_by(scored, _field(rollup, 'health_tier'))})")
-    for row in sorted(open_renewals, key=lambda d: str(d.get(close)))[:5]:
-        typer.echo(
-            f"    {row.get('dealname')}: ${Decimal(row.get(amount) or 0):,.2f}, "
-            f"closes {str(row.get(close))[:10]}"
-        )
