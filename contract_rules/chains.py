@@ -141,185 +141,25 @@ class _Draft:
         )
 
 
-class _Builder:
-    __slots__ = (
-        "contracts",
-        "errors",
-        "everywhere",
-        "inactive",
-        "ordered",
-        "owner",
-        "rejected",
-        "settings",
-    )
+class _SetAside:
+    """The orders the builder set aside, and what it needs to explain a later order that
+    amends one of them (the subscription's orders, every order of the input)."""
 
-    def __init__(
-        self, settings: RuleSettings, ordered: list[Order], everywhere: Mapping[str, Order]
-    ) -> None:
-        self.settings = settings
-        self.ordered = ordered  # indexed by id only when an error message needs it
+    __slots__ = ("errors", "everywhere", "inactive", "ordered", "rejected")
+
+    def __init__(self, ordered: list[Order], everywhere: Mapping[str, Order]) -> None:
+        self.ordered = ordered
         self.everywhere = everywhere
-        self.contracts: list[_Draft] = []
-        self.owner: dict[str, int] = {}
+        self.errors: list[OrderError] = []
         self.rejected: set[str] = set()
         self.inactive: set[str] = set()
-        self.errors: list[OrderError] = []
 
-    def add(self, order: Order) -> None:
-        """Apply one order (in apply order); a rejected order is recorded, never raised."""
-        if order.status is not _CLOSED_WON:
-            self.inactive.add(order.id)
-            return
-        error = self._new(order) if order.type is _NEW else self._amend(order)
-        if error is not None:
-            self.rejected.add(order.id)
-            self.errors.append(error)
-
-    def _amend(self, order: Order) -> OrderError | None:
-        target = self._target(order)
-        if isinstance(target, OrderError):
-            return target
-        kind = order.type
-        if kind is _UPGRADE:
-            return self._upgrade(order, target)
-        if self.contracts[target].terminated_on is not None:
-            return _amends_terminated(order, self.contracts[target])
-        if kind is _RENEWAL:
-            return self._renewal(order, target)
-        if kind is _RECAST:
-            return self._recast(order, target)
-        return self._terminate(order, target)
-
-    def _target(self, order: Order) -> int | OrderError:
-        """Index of the contract `order` amends, or why there is none."""
-        if order.amends is None:
-            if not self.contracts:
-                return _error(order, ErrorCode.NOTHING_TO_AMEND, _nothing_to_amend(order))
-            return len(self.contracts) - 1
-        index = self.owner.get(order.amends)
-        if index is None:
-            return self._no_such_target(order, order.amends)
-        latest = self.contracts[-1]
-        if index != len(self.contracts) - 1:
-            return _error(
-                order,
-                ErrorCode.AMENDS_REPLACED_CONTRACT,
-                f"order {order.id} amends {order.amends}, which {latest.order_id} has replaced; "
-                f"set `amends` to {latest.order_id}",
-            )
-        return index
-
-    def _no_such_target(self, order: Order, amends: str) -> OrderError:
-        if amends in self.rejected or amends in self.inactive:
-            why = "was rejected" if amends in self.rejected else "is not closed won"
-            message = f"order {order.id} amends {amends}, which {why}; fix {amends} first"
-            return _error(order, ErrorCode.AMENDS_INVALID_ORDER, message)
-        later = {o.id: o for o in self.ordered}.get(amends)
-        if later is not None:
-            message = (
-                f"order {order.id} ({order.start_date}) amends {amends}, which only starts on "
-                f"{later.start_date}; fix the start date of one of them"
-            )
-            return _error(order, _TOO_EARLY[order.type], message)
-        other = self.everywhere.get(amends)
-        where = f" (it belongs to account {other.account_id})" if other else ""
-        message = (
-            f"order {order.id} amends {amends}, which is not a contract of this "
-            f"subscription{where}; set `amends` to the id of the contract it changes"
-        )
-        return _error(order, ErrorCode.UNKNOWN_AMENDED_ORDER, message)
-
-    def _new(self, order: Order) -> OrderError | None:
-        latest = self.contracts[-1] if self.contracts else None
-        if latest is not None and order.start_date <= latest.last_day:
-            message = (
-                f"new order {order.id} starts on {order.start_date}, while {latest.order_id} "
-                f"runs until {latest.last_day}; a subscription has one contract at a time: "
-                "record an upgrade, a renewal or a recast of it instead"
-            )
-            return _error(order, ErrorCode.OVERLAPPING_CONTRACTS, message)
-        self._open(order)
-        return None
-
-    def _open(self, order: Order) -> None:
-        contracts = self.contracts
-        self.owner[order.id] = len(contracts)
-        contracts.append(_Draft(order))
-
-    def _renewal(self, order: Order, index: int) -> OrderError | None:
-        current = self.contracts[index]
-        if order.product != current.order.product:
-            return _cross_product(order, current)
-        if order.start_date <= current.term.end:
-            message = (
-                f"renewal {order.id} starts on {order.start_date}, before {current.order_id} ends "
-                f"on {current.term.end}; a renewal starts the day after: fix its start date"
-            )
-            return _error(order, ErrorCode.OVERLAPPING_CONTRACTS, message)
-        current.renewed_by = order.id
-        self._open(order)
-        return None
-
-    def _recast(self, order: Order, index: int) -> OrderError | None:
-        current = self.contracts[index]
-        if not current.order.start_date <= order.start_date <= current.last_day:
-            message = (
-                f"recast {order.id} starts on {order.start_date}, outside {current.order_id} "
-                f"({current.order.start_date}..{current.last_day}); a recast replaces a contract "
-                "in force: fix its start date, or record a renewal"
-            )
-            return _error(order, ErrorCode.RECAST_OUTSIDE_CONTRACT, message)
-        current.superseded_from, current.superseded_by = order.start_date, order.id
-        self._open(order)
-        return None
-
-    def _upgrade(self, order: Order, index: int) -> OrderError | None:
-        current = self.contracts[index]
-        if order.product != current.order.product:
-            return _cross_product(order, current)
-        if _outside(order, current):
-            message = (
-                f"upgrade {order.id} ({order.start_date}..{order.end_date or 'end'}) is outside "
-                f"{current.order_id} ({current.order.start_date}..{current.last_day}); an upgrade "
-                "starts within the contract and keeps its end date: fix the dates, or use a "
-                "renewal or a recast"
-            )
-            return _error(order, ErrorCode.UPGRADE_OUTSIDE_CONTRACT, message)
-        try:
-            segment = self._upgraded(order, current)
-        except RemovalTooLargeError as exc:
-            return _removal_too_large(order, current, exc)
-        _add_segment(current, order, segment)
-        self.owner[order.id] = index
-        return None
-
-    def _upgraded(self, order: Order, current: _Draft) -> Segment:
-        if self.settings.upgrade_lines is _FULL_SET:
-            return full_set(order)
-        return apply_delta(segment_on(current.segments, order.start_date), order)
-
-    def _terminate(self, order: Order, index: int) -> OrderError | None:
-        current = self.contracts[index]
-        last = order.end_date or current.term.end
-        if last > current.term.end:
-            message = (
-                f"termination {order.id} is dated {last}, after {current.order_id} ends on "
-                f"{current.term.end}; set its end_date to {current.term.end} or earlier "
-                "(or null for the renewal date)"
-            )
-            return _error(order, ErrorCode.TERMINATION_AFTER_END, message)
-        if last < current.order.start_date:
-            message = (
-                f"termination {order.id} is dated {last}, before {current.order_id} starts on "
-                f"{current.order.start_date}; set its end_date within the contract"
-            )
-            return _error(order, ErrorCode.TERMINATION_BEFORE_START, message)
-        current.terminated_on, current.terminated_by = last, order.id
-        self.owner[order.id] = index
-        return None
+    def add(self, order: Order, error: OrderError) -> None:
+        self.rejected.add(order.id)
+        self.errors.append(error)
 
 
-def build_chain(
+def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
     orders: Iterable[Order],
     settings: RuleSettings,
     everywhere: Mapping[str, Order] | None = None,
@@ -328,13 +168,172 @@ def build_chain(
 
     `everywhere` (all orders of the input, by id) only improves the message when an order
     amends an order of another subscription.
+
+    One loop with the accepted paths inline, and a call only to build an error: this runs
+    for every subscription, and the call per step of the earlier builder object (eight per
+    order) was a third of the evaluation time (bench/rules.py). Each step's checks are the
+    same, in the same order.
     """
     ordered = sorted(orders, key=apply_order_key)
-    builder = _Builder(settings, ordered, everywhere or _NOWHERE)
-    add = builder.add
+    drafts: list[_Draft] = []
+    owner: dict[str, int] = {}  # order id -> index of the contract it opened or amended
+    setaside = _SetAside(ordered, everywhere or _NOWHERE)
+    full_set_upgrades = settings.upgrade_lines is _FULL_SET
     for order in ordered:
-        add(order)
-    return _new_chain(tuple([d.freeze() for d in builder.contracts]), tuple(builder.errors))
+        if order.status is not _CLOSED_WON:
+            setaside.inactive.add(order.id)
+            continue
+        kind, start = order.type, order.start_date
+        if kind is _NEW:
+            if drafts and start <= drafts[-1].last_day:
+                setaside.add(order, _overlapping_new(order, drafts[-1]))
+                continue
+            owner[order.id] = len(drafts)
+            drafts.append(_Draft(order))
+            continue
+        amends, last = order.amends, len(drafts) - 1
+        index = last if amends is None else owner.get(amends)
+        if index is None or index < 0 or index != last:
+            setaside.add(order, _no_target(order, index, drafts, setaside))
+            continue
+        current = drafts[index]
+        if kind is _UPGRADE:
+            error = _upgrade(order, current, full_set_upgrades)
+            if error is None:
+                owner[order.id] = index
+        elif current.terminated_on is not None:
+            error = _amends_terminated(order, current)
+        elif kind is _RENEWAL:
+            error = _renewal_error(order, current)
+            if error is None:
+                current.renewed_by = order.id
+                owner[order.id] = len(drafts)
+                drafts.append(_Draft(order))
+        elif kind is _RECAST:
+            error = _recast_error(order, current)
+            if error is None:
+                current.superseded_from, current.superseded_by = start, order.id
+                owner[order.id] = len(drafts)
+                drafts.append(_Draft(order))
+        else:
+            error = _termination_error(order, current)
+            if error is None:
+                current.terminated_on, current.terminated_by = (
+                    order.end_date or current.term.end,
+                    order.id,
+                )
+                owner[order.id] = index
+        if error is not None:
+            setaside.add(order, error)
+    return _new_chain(tuple([d.freeze() for d in drafts]), tuple(setaside.errors))
+
+
+def _no_target(
+    order: Order, index: int | None, drafts: list[_Draft], setaside: _SetAside
+) -> OrderError:
+    """Why `order` has no contract to amend: none yet, a rejected or replaced one, or a
+    wrong id."""
+    if order.amends is None:
+        return _error(order, ErrorCode.NOTHING_TO_AMEND, _nothing_to_amend(order))
+    amends = order.amends
+    if index is not None:
+        latest = drafts[-1].order_id
+        message = (
+            f"order {order.id} amends {amends}, which {latest} has replaced; "
+            f"set `amends` to {latest}"
+        )
+        return _error(order, ErrorCode.AMENDS_REPLACED_CONTRACT, message)
+    if amends in setaside.rejected or amends in setaside.inactive:
+        why = "was rejected" if amends in setaside.rejected else "is not closed won"
+        message = f"order {order.id} amends {amends}, which {why}; fix {amends} first"
+        return _error(order, ErrorCode.AMENDS_INVALID_ORDER, message)
+    later = {o.id: o for o in setaside.ordered}.get(amends)
+    if later is not None:
+        message = (
+            f"order {order.id} ({order.start_date}) amends {amends}, which only starts on "
+            f"{later.start_date}; fix the start date of one of them"
+        )
+        return _error(order, _TOO_EARLY[order.type], message)
+    other = setaside.everywhere.get(amends)
+    where = f" (it belongs to account {other.account_id})" if other else ""
+    message = (
+        f"order {order.id} amends {amends}, which is not a contract of this "
+        f"subscription{where}; set `amends` to the id of the contract it changes"
+    )
+    return _error(order, ErrorCode.UNKNOWN_AMENDED_ORDER, message)
+
+
+def _overlapping_new(order: Order, latest: _Draft) -> OrderError:
+    message = (
+        f"new order {order.id} starts on {order.start_date}, while {latest.order_id} "
+        f"runs until {latest.last_day}; a subscription has one contract at a time: "
+        "record an upgrade, a renewal or a recast of it instead"
+    )
+    return _error(order, ErrorCode.OVERLAPPING_CONTRACTS, message)
+
+
+def _renewal_error(order: Order, current: _Draft) -> OrderError | None:
+    if order.product != current.order.product:
+        return _cross_product(order, current)
+    if order.start_date <= current.term.end:
+        message = (
+            f"renewal {order.id} starts on {order.start_date}, before {current.order_id} ends "
+            f"on {current.term.end}; a renewal starts the day after: fix its start date"
+        )
+        return _error(order, ErrorCode.OVERLAPPING_CONTRACTS, message)
+    return None
+
+
+def _recast_error(order: Order, current: _Draft) -> OrderError | None:
+    if not current.order.start_date <= order.start_date <= current.last_day:
+        message = (
+            f"recast {order.id} starts on {order.start_date}, outside {current.order_id} "
+            f"({current.order.start_date}..{current.last_day}); a recast replaces a contract "
+            "in force: fix its start date, or record a renewal"
+        )
+        return _error(order, ErrorCode.RECAST_OUTSIDE_CONTRACT, message)
+    return None
+
+
+def _upgrade(order: Order, current: _Draft, full_set_upgrades: bool) -> OrderError | None:
+    """Fold an upgrade into `current`, or say why it cannot be."""
+    if order.product != current.order.product:
+        return _cross_product(order, current)
+    if _outside(order, current):
+        message = (
+            f"upgrade {order.id} ({order.start_date}..{order.end_date or 'end'}) is outside "
+            f"{current.order_id} ({current.order.start_date}..{current.last_day}); an upgrade "
+            "starts within the contract and keeps its end date: fix the dates, or use a "
+            "renewal or a recast"
+        )
+        return _error(order, ErrorCode.UPGRADE_OUTSIDE_CONTRACT, message)
+    try:
+        if full_set_upgrades:
+            segment = full_set(order)
+        else:
+            segment = apply_delta(segment_on(current.segments, order.start_date), order)
+    except RemovalTooLargeError as exc:
+        return _removal_too_large(order, current, exc)
+    _add_segment(current, order, segment)
+    return None
+
+
+def _termination_error(order: Order, current: _Draft) -> OrderError | None:
+    last = order.end_date or current.term.end
+    if last > current.term.end:
+        message = (
+            f"termination {order.id} is dated {last}, after {current.order_id} ends on "
+            f"{current.term.end}; set its end_date to {current.term.end} or earlier "
+            "(or null for the renewal date)"
+        )
+        return _error(order, ErrorCode.TERMINATION_AFTER_END, message)
+    if last < current.order.start_date:
+        message = (
+            f"termination {order.id} is dated {last}, before {current.order_id} starts on "
+            f"{current.order.start_date}; set its end_date within the contract"
+        )
+        return _error(order, ErrorCode.TERMINATION_BEFORE_START, message)
+    return None
 
 
 _NOWHERE: Mapping[str, Order] = {}
