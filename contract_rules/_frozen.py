@@ -31,3 +31,11 @@ def maker(cls: type[T]) -> Callable[..., T]:
     made: Callable[..., T] = namespace["make"]
     made.__doc__ = f"Build a {cls.__name__} from its fields, in order, without __init__."
     return made
+
+
+def slot_setter(cls: type[T], name: str) -> Callable[[T, Any], None]:
+    """Sets one slot of a frozen, slotted dataclass, for the code that builds it: a builder
+    that completes an object before anyone else sees it (contract_rules/chains.py)."""
+    assert name in {f.name for f in fields(cls)}, f"{cls.__name__} has no field {name!r}"  # type: ignore[arg-type]
+    setter: Callable[[T, Any], None] = getattr(cls, name).__set__
+    return setter

@@ -8,6 +8,14 @@ builder and come back as values, so one bad order never stops the run.
 
 Money is `Decimal`; recurring money (unit prices, pre-commitments, amount discounts on
 recurring lines) is a *yearly* rate. Dates are `date`.
+
+The records are pydantic *dataclasses* (frozen, slotted, keyword-only), not `BaseModel`s:
+pydantic-core validates them the same way, but the instances are plain slotted objects.
+`BaseModel` defines `__getattr__`, which turns every attribute read into a slow generic
+look-up (about 40 ns against 10 ns on Python 3.11), and gives each instance a `__dict__`
+and a fields-set; the rules read these fields hundreds of times per subscription. Measured
+with bench/rules.py: parsing about 2x and evaluation about 1.5x faster than with BaseModel.
+`OrdersInput`, the file as a whole, stays a model (`model_validate_json`, JSON Schema).
 """
 
 from __future__ import annotations
@@ -15,9 +23,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.dataclasses import dataclass
 
 
 class OrderType(StrEnum):
@@ -66,12 +75,13 @@ CONTRACT_TYPES = frozenset({OrderType.NEW, OrderType.RENEWAL, OrderType.RECAST})
 
 _UPGRADE = OrderType.UPGRADE  # a module constant: enum member look-ups are slow on 3.11
 _FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)  # `frozen` is the decorator's
+NonEmpty = Annotated[str, Field(min_length=1)]
 
 
-class Discount(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
+class Discount:
     """A percent off or an amount off one line; exactly one of the two is set."""
-
-    model_config = _FROZEN
 
     kind: DiscountKind
     percent: Decimal | None = Field(default=None, ge=0, le=100)
@@ -85,16 +95,15 @@ class Discount(BaseModel):
         return self
 
 
-class Line(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
+class Line:
     """One line item. `unit_price` is yearly for recurring kinds, per item for one-time.
 
     `quantity` may be negative only on upgrade lines recorded as a delta (a removal).
     `precommit` is the yearly committed amount of a usage brick.
     """
 
-    model_config = _FROZEN
-
-    sku: str = Field(min_length=1)
+    sku: NonEmpty
     kind: BrickKind
     quantity: Decimal = Decimal(1)
     unit_price: Decimal = Field(default=Decimal(0), ge=0)
@@ -109,19 +118,18 @@ class Line(BaseModel):
         return self
 
 
-class Order(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
+class Order:
     """One closed deal (or an open/lost one, which grants nothing).
 
     A termination's `end_date` is the termination date, or null for "at the renewal date".
     An upgrade's `end_date` may be null: the end date of the contract it amends never moves.
     """
 
-    model_config = _FROZEN
-
-    id: str = Field(min_length=1)
-    account_id: str = Field(min_length=1)
+    id: NonEmpty
+    account_id: NonEmpty
     type: OrderType
-    product: str = Field(min_length=1)
+    product: NonEmpty
     amends: str | None = None
     start_date: date
     end_date: date | None = None
@@ -146,12 +154,11 @@ class Order(BaseModel):
         return self
 
 
-class Account(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
+class Account:
     """The customer; `segment` picks the milestone playbook."""
 
-    model_config = _FROZEN
-
-    id: str = Field(min_length=1)
+    id: NonEmpty
     name: str = ""
     segment: str = "standard"
     owner: str | None = None

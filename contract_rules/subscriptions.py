@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+
 from contract_rules.model import Order
 from contract_rules.validation import ErrorCode, OrderError
 
@@ -64,8 +66,16 @@ def _unique(orders: Iterable[Order]) -> tuple[dict[str, Order], list[Order]]:
             clashing.setdefault(order.id, [known]).append(order)
     for order_id in clashing:
         del by_id[order_id]
-    unique_clashes = {(o.id, o.model_dump_json()): o for group in clashing.values() for o in group}
+    unique_clashes = {(o.id, _as_json(o)): o for group in clashing.values() for o in group}
     return by_id, [unique_clashes[k] for k in sorted(unique_clashes)]
+
+
+def _as_json(order: Order) -> str:
+    """The order as its JSON text: orders clashing on one id are reported in this order."""
+    return _ORDER.dump_json(order).decode()
+
+
+_ORDER = TypeAdapter(Order)
 
 
 def _key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -59,7 +60,7 @@ def test_adding_a_one_time_discount_never_changes_the_renewal_amount(discount):
     one_time = Discount(kind=DiscountKind.ONE_TIME, **{field: value})
     base = new_order()
     first, *rest = base.lines
-    discounted = first.model_copy(update={"discounts": (*first.discounts, one_time)})
+    discounted = replace(first, discounts=(*first.discounts, one_time))
     assert _amount([new_order(lines=(discounted, *rest))]) == _amount([base])
 
 
@@ -87,7 +88,7 @@ def test_the_order_of_the_input_orders_does_not_matter(permutation):
 @given(quantity=quantities, price=money, day=mid_term_days)
 def test_an_upgrade_followed_by_its_exact_reverse_returns_the_original_amount(quantity, price, day):
     added = seats(quantity, str(price))
-    removed = added.model_copy(update={"quantity": -added.quantity})
+    removed = replace(added, quantity=-added.quantity)
     orders = [
         new_order(),
         upgrade("O-2", day, (added,)),
