@@ -9,14 +9,12 @@ renewal or recast already replaced is an error that names the replacement.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
-from contract_rules._frozen import maker, slot_setter
 from contract_rules.contracts import (
     Contract,
     Segment,
-    new_contract,
     segment_on,
 )
 from contract_rules.entitlements import RemovalTooLargeError, apply_delta, full_set
@@ -57,8 +55,7 @@ def apply_order_key(order: Order) -> tuple[date, int, str]:
     return (order.start_date, _TYPE_RANK[order.type], order.id)
 
 
-@dataclass(frozen=True, slots=True)
-class Chain:
+class Chain(NamedTuple):
     """The contracts of one subscription, oldest first, and the orders that were rejected."""
 
     contracts: tuple[Contract, ...]
@@ -79,7 +76,6 @@ class Chain:
         return found
 
 
-_new_chain = maker(Chain)
 _new_tuple = tuple.__new__  # named tuples without their generated __new__ (entitlements.py)
 
 
@@ -88,24 +84,13 @@ def _opened(order: Order) -> Contract:
     start, lines = order.start_date, order.lines
     segment = _new_tuple(Segment, (start, lines, (order.id,) * len(lines)))
     term = _new_tuple(Term, (start, order.end_date))
-    return new_contract(order, term, (segment,), (), order.billed_to_date, *_UNCHANGED)
+    fields = (order, term, (segment,), (), order.billed_to_date, None, None, None, None, None)
+    return _new_tuple(Contract, fields)
 
 
-_UNCHANGED = (None, None, None, None, None)  # not superseded, terminated or renewed (yet)
-
-# The builder owns each contract until `build_chain` returns it, and completes it in place
-# through its slots (renewed, superseded, terminated, upgraded) rather than keeping a mutable
-# draft per contract and copying it into a frozen one at the end: two objects per contract
-# of every subscription were a fifth of the evaluation time (bench/rules.py). Nobody else
-# ever sees a contract change.
-_set_segments = slot_setter(Contract, "segments")
-_set_upgrade_ids = slot_setter(Contract, "upgrade_ids")
-_set_billed = slot_setter(Contract, "billed")
-_set_renewed_by = slot_setter(Contract, "renewed_by")
-_set_superseded_from = slot_setter(Contract, "superseded_from")
-_set_superseded_by = slot_setter(Contract, "superseded_by")
-_set_terminated_on = slot_setter(Contract, "terminated_on")
-_set_terminated_by = slot_setter(Contract, "terminated_by")
+def _renewed(contract: Contract, by: str) -> Contract:
+    """`contract._replace(renewed_by=by)` without its generic steps (one per renewal)."""
+    return _new_tuple(Contract, (*contract[:-1], by))
 
 
 def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
@@ -145,33 +130,34 @@ def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
             continue
         current = contracts[index]
         if kind is _UPGRADE:
-            error = _upgrade(order, current, full_set_upgrades)
-            if error is None:
-                owner[order.id] = index
+            upgraded = _upgrade(order, current, full_set_upgrades)
+            if isinstance(upgraded, OrderError):
+                error = upgraded
+            else:
+                error, contracts[index], owner[order.id] = None, upgraded, index
         elif current.terminated_on is not None:
             error = _amends_terminated(order, current)
         elif kind is _RENEWAL:
             error = _renewal_error(order, current)
             if error is None:
-                _set_renewed_by(current, order.id)
+                contracts[index] = _renewed(current, order.id)
                 owner[order.id] = len(contracts)
                 contracts.append(_opened(order))
         elif kind is _RECAST:
             error = _recast_error(order, current)
             if error is None:
-                _set_superseded_from(current, start)
-                _set_superseded_by(current, order.id)
+                contracts[index] = current._replace(superseded_from=start, superseded_by=order.id)
                 owner[order.id] = len(contracts)
                 contracts.append(_opened(order))
         else:
             error = _termination_error(order, current)
             if error is None:
-                _set_terminated_on(current, order.end_date or current.term.end)
-                _set_terminated_by(current, order.id)
+                last_day = order.end_date or current.term.end
+                contracts[index] = current._replace(terminated_on=last_day, terminated_by=order.id)
                 owner[order.id] = index
         if error is not None:
             errors.append(error)
-    return _new_chain(tuple(contracts), tuple(errors))
+    return _new_tuple(Chain, (tuple(contracts), tuple(errors)))
 
 
 def _no_target(  # noqa: PLR0917 - the rare path gets the builder's whole state
@@ -249,8 +235,8 @@ def _recast_error(order: Order, current: Contract) -> OrderError | None:
     return None
 
 
-def _upgrade(order: Order, current: Contract, full_set_upgrades: bool) -> OrderError | None:
-    """Fold an upgrade into `current`, or say why it cannot be."""
+def _upgrade(order: Order, current: Contract, full_set_upgrades: bool) -> Contract | OrderError:
+    """`current` with the upgrade folded in, or why it cannot be."""
     if order.product != current.order.product:
         return _cross_product(order, current)
     if _outside(order, current):
@@ -268,8 +254,7 @@ def _upgrade(order: Order, current: Contract, full_set_upgrades: bool) -> OrderE
             segment = apply_delta(segment_on(current.segments, order.start_date), order)
     except RemovalTooLargeError as exc:
         return _removal_too_large(order, current, exc)
-    _add_segment(current, order, segment)
-    return None
+    return _with_segment(current, order, segment)
 
 
 def _termination_error(order: Order, current: Contract) -> OrderError | None:
@@ -303,16 +288,16 @@ def _outside(order: Order, current: Contract) -> bool:
     return not (start_ok and end_ok)
 
 
-def _add_segment(current: Contract, order: Order, segment: Segment) -> None:
+def _with_segment(current: Contract, order: Order, segment: Segment) -> Contract:
     """From the upgrade's start, its entitlements replace the ones in force."""
     segments, start = current.segments, order.start_date
     if segments[-1].start < start:  # the usual case: the upgrade starts after the others
-        _set_segments(current, (*segments, segment))
+        segments = (*segments, segment)
     else:
-        kept = [s for s in segments if s.start < start]
-        _set_segments(current, (*kept, segment))
-    _set_upgrade_ids(current, (*current.upgrade_ids, order.id))
-    _set_billed(current, current.billed + order.billed_to_date)
+        segments = (*[s for s in segments if s.start < start], segment)
+    order_, term, _, upgrade_ids, billed, *ending = current
+    fields = (order_, term, segments, (*upgrade_ids, order.id), billed + order.billed_to_date)
+    return _new_tuple(Contract, (*fields, *ending))
 
 
 def _nothing_to_amend(order: Order) -> str:

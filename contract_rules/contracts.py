@@ -7,13 +7,11 @@ a tuple is built several times faster than a frozen dataclass (bench/rules.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from contract_rules._frozen import maker
 from contract_rules.model import Line, Order, RenewalTerms
 from contract_rules.terms import Term
 
@@ -71,9 +69,14 @@ def same_terms(owned: Line, line: Line) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Contract:
-    """A new, renewal or recast order with every accepted upgrade folded in."""
+class Contract(NamedTuple):
+    """A new, renewal or recast order with every accepted upgrade folded in.
+
+    A named tuple, like every record the evaluation makes per subscription (chain, spend,
+    renewal, result): one is built with a single `tuple.__new__` call, whatever its number
+    of fields, where a frozen dataclass sets its fields one by one (0.15 us against 0.7 us
+    for ten fields, bench/rules.py). They are as immutable, and read by name alike.
+    """
 
     order: Order
     term: Term  # as signed: terminations and recasts do not change it
@@ -121,9 +124,6 @@ class Contract:
         if day > self.term.end:
             return _RENEWED if self.renewed_by else _EXPIRED
         return _ACTIVE
-
-
-new_contract = maker(Contract)  # the builder's fast constructor (contract_rules/_frozen.py)
 
 
 def contract_term(order: Order) -> Term:

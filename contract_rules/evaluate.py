@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
-from contract_rules._frozen import maker
 from contract_rules.chains import Chain, build_chain
 from contract_rules.contracts import Contract, ContractState
 from contract_rules.credit import RecastCredit, recast_credit
@@ -32,8 +32,7 @@ class RenewalAction(StrEnum):
     FLAG_LAPSED = "flag_lapsed"  # past the end date without an automatic close: flag it
 
 
-@dataclass(frozen=True, slots=True)
-class Renewal:
+class Renewal(NamedTuple):
     """The one open renewal opportunity the subscription should have."""
 
     key: str
@@ -50,8 +49,7 @@ class Renewal:
         return self.spend.term
 
 
-@dataclass(frozen=True, slots=True)
-class SubscriptionResult:
+class SubscriptionResult(NamedTuple):
     """Everything the rules decide about one subscription on one date."""
 
     account_id: str
@@ -73,8 +71,7 @@ class Evaluation:
     subscriptions: tuple[SubscriptionResult, ...]
 
 
-_new_renewal = maker(Renewal)  # fast constructors (contract_rules/_frozen.py)
-_new_result = maker(SubscriptionResult)
+_new_tuple = tuple.__new__  # named tuples without their generated __new__ (contracts.py)
 
 
 def evaluate(
@@ -117,7 +114,7 @@ def evaluate_subscription(
     if renewal is not None:
         playbook = settings.playbook_for(account.segment if account else None)
         milestones = plan_milestones(renewal.close_date, playbook)
-    return _new_result(
+    fields = (
         account_id,
         product,
         current.state_on(as_of) if current else None,
@@ -128,6 +125,7 @@ def evaluate_subscription(
         prior_errors + chain.errors if prior_errors else chain.errors,
         chain.contracts,
     )
+    return _new_tuple(SubscriptionResult, fields)
 
 
 def renewal_due(
@@ -141,7 +139,7 @@ def renewal_due(
     length, term = renewal_term(signed.start, signed.end)
     spend = expected_renewal_spend(latest.segments[-1], term, length, settings)
     order = latest.order
-    return _new_renewal(
+    fields = (
         f"renewal:{order.id}",
         order.id,
         spend,
@@ -150,6 +148,7 @@ def renewal_due(
         _action(latest, as_of, settings),
         account.owner if account else None,
     )
+    return _new_tuple(Renewal, fields)
 
 
 def recast_credits(chain: Chain, settings: RuleSettings) -> tuple[RecastCredit, ...]:

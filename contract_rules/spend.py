@@ -13,11 +13,9 @@ one pass over its discounts, with no intermediate objects, and ledger lines are 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from contract_rules._frozen import maker
 from contract_rules.contracts import Segment
 from contract_rules.model import BrickKind, Discount, DiscountKind, Line
 from contract_rules.money import (
@@ -71,16 +69,12 @@ _new_tuple = tuple.__new__
 _quantize = HALF_UP.quantize  # to_cents without its call (~0.1 us a line)
 
 
-@dataclass(frozen=True, slots=True)
-class RenewalSpend:
+class RenewalSpend(NamedTuple):
     """The expected renewal amount for `term` and the ledger that adds up to it."""
 
     amount: Decimal
     term: Term
     lines: tuple[LedgerLine, ...]
-
-
-_new_spend = maker(RenewalSpend)
 
 
 def expected_renewal_spend(
@@ -94,7 +88,7 @@ def expected_renewal_spend(
     amount = ZERO
     for line in lines:
         amount += line[6]  # value; the sum starts from ZERO like `sum(..., ZERO)` did
-    return _new_spend(amount, term, lines)
+    return _new_tuple(RenewalSpend, (amount, term, lines))
 
 
 def ledger_line(
