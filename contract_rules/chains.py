@@ -239,7 +239,9 @@ def _upgrade(order: Order, current: Contract, full_set_upgrades: bool) -> Contra
     """`current` with the upgrade folded in, or why it cannot be."""
     if order.product != current.order.product:
         return _cross_product(order, current)
-    if _outside(order, current):
+    start, end, term = order.start_date, order.end_date, current.term
+    last = term.end if current.terminated_on is None else current.last_day  # never superseded
+    if not current.order.start_date <= start <= last or (end is not None and end != term.end):
         message = (
             f"upgrade {order.id} ({order.start_date}..{order.end_date or 'end'}) is outside "
             f"{current.order_id} ({current.order.start_date}..{current.last_day}); an upgrade "
@@ -247,11 +249,14 @@ def _upgrade(order: Order, current: Contract, full_set_upgrades: bool) -> Contra
             "renewal or a recast"
         )
         return _error(order, ErrorCode.UPGRADE_OUTSIDE_CONTRACT, message)
+    segments = current.segments
     try:
         if full_set_upgrades:
             segment = full_set(order)
+        elif segments[-1].start <= start:  # the usual case: after every earlier upgrade
+            segment = apply_delta(segments[-1], order)
         else:
-            segment = apply_delta(segment_on(current.segments, order.start_date), order)
+            segment = apply_delta(segment_on(segments, start), order)
     except RemovalTooLargeError as exc:
         return _removal_too_large(order, current, exc)
     return _with_segment(current, order, segment)
@@ -280,12 +285,6 @@ _NOWHERE: Mapping[str, Order] = {}
 
 def _error(order: Order, code: ErrorCode, message: str) -> OrderError:
     return OrderError(order.id, code, message)
-
-
-def _outside(order: Order, current: Contract) -> bool:
-    start_ok = current.order.start_date <= order.start_date <= current.last_day
-    end_ok = order.end_date is None or order.end_date == current.term.end
-    return not (start_ok and end_ok)
 
 
 def _with_segment(current: Contract, order: Order, segment: Segment) -> Contract:

@@ -47,13 +47,15 @@ def apply_delta(owned: Segment, order: Order) -> Segment:
     exact reverse gives back the original entitlements.
     """
     lines, sources = list(owned.lines), list(owned.sources)
+    removed = False
     for line in order.lines:
         quantity = line.quantity
         if quantity > ZERO:
             _add(lines, sources, line, order.id)
         elif quantity < ZERO:
             _remove(lines, line.sku, -quantity)
-    if all([line.quantity for line in lines]):  # noqa: C419 - a list is faster for ~5 lines
+            removed = True
+    if not removed or all([line.quantity for line in lines]):  # noqa: C419 - faster for ~5
         return _new_tuple(Segment, (order.start_date, tuple(lines), tuple(sources)))
     kept = [i for i, line in enumerate(lines) if line.quantity]
     return Segment(order.start_date, tuple(lines[i] for i in kept), tuple(sources[i] for i in kept))
