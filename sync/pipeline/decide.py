@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from contract_rules import (
     Account,
+    BrickKind,
     Contract,
     Line,
     Milestone,
@@ -194,7 +195,7 @@ def _won_order(plan: PlannedRenewal, renewal: Renewal, key: SubscriptionKey) -> 
     lines = tuple(
         Line(
             sku=ln.sku or "",
-            kind=ln.kind or "plan",
+            kind=BrickKind(ln.kind or "plan"),
             quantity=ln.quantity,
             unit_price=ln.unit_price,
             precommit=ln.precommit,
