@@ -1,12 +1,12 @@
 """Fast construction of frozen, slotted dataclasses on the evaluation path.
 
 A frozen dataclass's generated `__init__` sets each field through `object.__setattr__(self,
-"name", value)`: a name look-up and a generic call per field, about 1.5 us for nine fields
-on Python 3.11. Every subscription builds a result, a renewal, a spend and a contract or
-two, so that was a third of the evaluation time (bench/rules.py). `maker(cls)` returns a
-function taking the fields positionally that fills the slots through their descriptors
-instead: the same object (same class, values, equality, immutability), built ~2x faster.
-The classes keep their ordinary constructor for everyone else.
+"name", value)` (and a pydantic dataclass's validates every field again). `maker(cls)`
+returns a function taking the fields that fills the slots through their descriptors
+instead: the same object (same class, values, equality, immutability), built without
+either. The delta upgrade uses it to copy a validated `Line` with a new quantity
+(entitlements.py); the records the evaluation makes per subscription are named tuples,
+cheaper still (contracts.py). The classes keep their ordinary constructor for everyone else.
 """
 
 from __future__ import annotations
@@ -31,11 +31,3 @@ def maker(cls: type[T]) -> Callable[..., T]:
     made: Callable[..., T] = namespace["make"]
     made.__doc__ = f"Build a {cls.__name__} from its fields, in order, without __init__."
     return made
-
-
-def slot_setter(cls: type[T], name: str) -> Callable[[T, Any], None]:
-    """Sets one slot of a frozen, slotted dataclass, for the code that builds it: a builder
-    that completes an object before anyone else sees it (contract_rules/chains.py)."""
-    assert name in {f.name for f in fields(cls)}, f"{cls.__name__} has no field {name!r}"  # type: ignore[arg-type]
-    setter: Callable[[T, Any], None] = getattr(cls, name).__set__
-    return setter

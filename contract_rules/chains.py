@@ -17,7 +17,7 @@ from contract_rules.contracts import (
     Segment,
     segment_on,
 )
-from contract_rules.entitlements import RemovalTooLargeError, apply_delta, full_set
+from contract_rules.entitlements import RemovalTooLargeError, apply_delta, full_set, own_lines
 from contract_rules.model import Order, OrderStatus, OrderType
 from contract_rules.settings import RuleSettings, UpgradeLines
 from contract_rules.terms import Term
@@ -80,11 +80,12 @@ _new_tuple = tuple.__new__  # named tuples without their generated __new__ (enti
 
 
 def _opened(order: Order) -> Contract:
-    """The contract `order` opens: its own lines for its signed term."""
-    start, lines = order.start_date, order.lines
-    segment = _new_tuple(Segment, (start, lines, (order.id,) * len(lines)))
-    term = _new_tuple(Term, (start, order.end_date))
-    fields = (order, term, (segment,), (), order.billed_to_date, None, None, None, None, None)
+    """The contract `order` opens: its own lines for its signed term (contract orders always
+    have an end date: the model's validator)."""
+    term = _new_tuple(Term, (order.start_date, order.end_date))
+    segments, billed = (own_lines(order),), order.billed_to_date
+    not_yet = None  # superseded (from, by), terminated (on, by), renewed by
+    fields = (order, term, segments, (), billed, not_yet, not_yet, not_yet, not_yet, not_yet)
     return _new_tuple(Contract, fields)
 
 

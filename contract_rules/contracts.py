@@ -126,13 +126,6 @@ class Contract(NamedTuple):
         return _ACTIVE
 
 
-def contract_term(order: Order) -> Term:
-    """The term a contract order signs for (contract orders always have an end date)."""
-    end = order.end_date
-    assert end is not None  # enforced by the model validator for new/renewal/recast
-    return _new_tuple(Term, (order.start_date, end))
-
-
 def last_day(term: Term, terminated_on: date | None, superseded_from: date | None) -> date:
     """The last day of service: the end, or earlier when terminated or superseded."""
     last = term.end
