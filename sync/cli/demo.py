@@ -117,7 +117,13 @@ def _environment(
     exports = sandbox.env_exports(url, ca)
     exports.pop("SF_ACCESS_TOKEN")  # log in with client credentials, as a real deployment would
     os.environ.update(exports)
-    os.environ["RENEWAL_SYNC_CRM"] = "salesforce"
+    _service_environment("salesforce", database, day, mapping)
+
+
+def _service_environment(crm: str, database: Path, day: date, mapping: Path | None) -> None:
+    """What both demos set besides the CRM's own credentials: the CRM, an SQLite file, the
+    sandbox's "today", quiet logs, and the mapping file (or the shipped default)."""
+    os.environ["RENEWAL_SYNC_CRM"] = crm
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ["RENEWAL_SYNC_TODAY"] = day.isoformat()
     os.environ.setdefault("RENEWAL_SYNC_LOG_LEVEL", "WARNING")
@@ -249,12 +255,5 @@ def _environment_hubspot(
 ) -> None:
     """Point the service at the portal through the environment, as an operator would."""
     os.environ.update(portal.env_exports(url, None))
-    os.environ["RENEWAL_SYNC_CRM"] = "hubspot"
     os.environ["RENEWAL_SYNC_HUBSPOT_TEN_SECOND_LIMIT"] = str(HUBSPOT_DEMO_WINDOW)
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ["RENEWAL_SYNC_TODAY"] = day.isoformat()
-    os.environ.setdefault("RENEWAL_SYNC_LOG_LEVEL", "WARNING")
-    if mapping is not None:
-        os.environ["RENEWAL_SYNC_MAPPING_FILE"] = str(mapping)
-    else:
-        os.environ.pop("RENEWAL_SYNC_MAPPING_FILE", None)
+    _service_environment("hubspot", database, day, mapping)
