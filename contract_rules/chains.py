@@ -84,7 +84,7 @@ def _opened(order: Order) -> Contract:
     have an end date: the model's validator)."""
     term = _new_tuple(Term, (order.start_date, order.end_date))
     segments, billed = (own_lines(order),), order.billed_to_date
-    not_yet = None  # superseded (from, by), terminated (on, by), renewed by
+    not_yet: object = None  # superseded (from, by), terminated (on, by), renewed by
     fields = (order, term, segments, (), billed, not_yet, not_yet, not_yet, not_yet, not_yet)
     return _new_tuple(Contract, fields)
 
