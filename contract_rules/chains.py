@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import NamedTuple
+from typing import Final
 
 from contract_rules.contracts import (
     Contract,
@@ -23,14 +23,14 @@ from contract_rules.settings import RuleSettings, UpgradeLines
 from contract_rules.terms import Term
 from contract_rules.validation import ErrorCode, OrderError
 
-_TYPE_RANK = {
+_TYPE_RANK: Final = {
     OrderType.NEW: 0,
     OrderType.RENEWAL: 1,
     OrderType.RECAST: 2,
     OrderType.UPGRADE: 3,
     OrderType.TERMINATION: 4,
 }
-_TOO_EARLY = {
+_TOO_EARLY: Final = {
     OrderType.UPGRADE: ErrorCode.UPGRADE_OUTSIDE_CONTRACT,
     OrderType.RECAST: ErrorCode.RECAST_OUTSIDE_CONTRACT,
     OrderType.RENEWAL: ErrorCode.OVERLAPPING_CONTRACTS,
@@ -39,15 +39,14 @@ _TOO_EARLY = {
 
 
 # Enum members as module constants: `OrderType.NEW` is a metaclass look-up (~0.1 us on 3.11)
-# and the builder tests the type and status of every order.
-_NEW, _UPGRADE, _RENEWAL, _RECAST = (
-    OrderType.NEW,
-    OrderType.UPGRADE,
-    OrderType.RENEWAL,
-    OrderType.RECAST,
-)
-_CLOSED_WON = OrderStatus.CLOSED_WON
-_FULL_SET = UpgradeLines.FULL_SET
+# and the builder tests the type and status of every order. `Final`: compiled, a constant is
+# a C static; without it, every use is a look-up in the module's dictionary.
+_NEW: Final = OrderType.NEW
+_UPGRADE: Final = OrderType.UPGRADE
+_RENEWAL: Final = OrderType.RENEWAL
+_RECAST: Final = OrderType.RECAST
+_CLOSED_WON: Final = OrderStatus.CLOSED_WON
+_FULL_SET: Final = UpgradeLines.FULL_SET
 
 
 def apply_order_key(order: Order) -> tuple[date, int, str]:
@@ -55,11 +54,17 @@ def apply_order_key(order: Order) -> tuple[date, int, str]:
     return (order.start_date, _TYPE_RANK[order.type], order.id)
 
 
-class Chain(NamedTuple):
+class Chain:
     """The contracts of one subscription, oldest first, and the orders that were rejected."""
 
-    contracts: tuple[Contract, ...]
-    errors: tuple[OrderError, ...]
+    __slots__ = ("contracts", "errors")
+
+    def __init__(self, contracts: tuple[Contract, ...], errors: tuple[OrderError, ...]) -> None:
+        self.contracts: Final = contracts
+        self.errors: Final = errors
+
+    def __repr__(self) -> str:
+        return f"Chain({self.contracts!r}, {self.errors!r})"
 
     @property
     def latest(self) -> Contract | None:
@@ -76,22 +81,36 @@ class Chain(NamedTuple):
         return found
 
 
-_new_tuple = tuple.__new__  # named tuples without their generated __new__ (entitlements.py)
-
-
 def _opened(order: Order) -> Contract:
-    """The contract `order` opens: its own lines for its signed term (contract orders always
-    have an end date: the model's validator)."""
-    term = _new_tuple(Term, (order.start_date, order.end_date))
-    segments, billed = (own_lines(order),), order.billed_to_date
-    not_yet: object = None  # superseded (from, by), terminated (on, by), renewed by
-    fields = (order, term, segments, (), billed, not_yet, not_yet, not_yet, not_yet, not_yet)
-    return _new_tuple(Contract, fields)
+    """The contract `order` opens: its own lines for its signed term."""
+    end = order.end_date
+    assert end is not None, "a contract order has an end date (the model's validator)"
+    term = Term(order.start_date, end)
+    return Contract(order, term, (own_lines(order),), (), order.billed_to_date)
 
 
-def _renewed(contract: Contract, by: str) -> Contract:
-    """`contract._replace(renewed_by=by)` without its generic steps (one per renewal)."""
-    return _new_tuple(Contract, (*contract[:-1], by))
+def _renewed(c: Contract, by: str) -> Contract:
+    """`c`, renewed by order `by`."""
+    return Contract(
+        c.order, c.term, c.segments, c.upgrade_ids, c.billed,
+        c.superseded_from, c.superseded_by, c.terminated_on, c.terminated_by, by,
+    )  # fmt: skip
+
+
+def _superseded(c: Contract, start: date, by: str) -> Contract:
+    """`c`, replaced by recast `by` from `start`."""
+    return Contract(
+        c.order, c.term, c.segments, c.upgrade_ids, c.billed,
+        start, by, c.terminated_on, c.terminated_by, c.renewed_by,
+    )  # fmt: skip
+
+
+def _terminated(c: Contract, last_day: date, by: str) -> Contract:
+    """`c`, terminated by order `by` after `last_day`."""
+    return Contract(
+        c.order, c.term, c.segments, c.upgrade_ids, c.billed,
+        c.superseded_from, c.superseded_by, last_day, by, c.renewed_by,
+    )  # fmt: skip
 
 
 def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
@@ -147,18 +166,18 @@ def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
         elif kind is _RECAST:
             error = _recast_error(order, current)
             if error is None:
-                contracts[index] = current._replace(superseded_from=start, superseded_by=order.id)
+                contracts[index] = _superseded(current, start, order.id)
                 owner[order.id] = len(contracts)
                 contracts.append(_opened(order))
         else:
             error = _termination_error(order, current)
             if error is None:
                 last_day = order.end_date or current.term.end
-                contracts[index] = current._replace(terminated_on=last_day, terminated_by=order.id)
+                contracts[index] = _terminated(current, last_day, order.id)
                 owner[order.id] = index
         if error is not None:
             errors.append(error)
-    return _new_tuple(Chain, (tuple(contracts), tuple(errors)))
+    return Chain(tuple(contracts), tuple(errors))
 
 
 def _no_target(  # noqa: PLR0917 - the rare path gets the builder's whole state
@@ -281,7 +300,7 @@ def _termination_error(order: Order, current: Contract) -> OrderError | None:
     return None
 
 
-_NOWHERE: Mapping[str, Order] = {}
+_NOWHERE: Final[Mapping[str, Order]] = {}
 
 
 def _error(order: Order, code: ErrorCode, message: str) -> OrderError:
@@ -295,9 +314,11 @@ def _with_segment(current: Contract, order: Order, segment: Segment) -> Contract
         segments = (*segments, segment)
     else:
         segments = (*[s for s in segments if s.start < start], segment)
-    order_, term, _, upgrade_ids, billed, *ending = current
-    fields = (order_, term, segments, (*upgrade_ids, order.id), billed + order.billed_to_date)
-    return _new_tuple(Contract, (*fields, *ending))
+    c = current
+    return Contract(
+        c.order, c.term, segments, (*c.upgrade_ids, order.id), c.billed + order.billed_to_date,
+        c.superseded_from, c.superseded_by, c.terminated_on, c.terminated_by, c.renewed_by,
+    )  # fmt: skip
 
 
 def _nothing_to_amend(order: Order) -> str:

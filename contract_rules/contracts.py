@@ -1,8 +1,4 @@
-"""Contracts as built from a chain of orders: entitlements over time and state on a day.
-
-Positions and segments are named tuples: they are made for every line of every order, and
-a tuple is built several times faster than a frozen dataclass (bench/rules.py).
-"""
+"""Contracts as built from a chain of orders: entitlements over time and state on a day."""
 
 from __future__ import annotations
 
@@ -10,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from contract_rules.model import Line, Order, RenewalTerms
 from contract_rules.terms import Term
@@ -27,11 +23,14 @@ class ContractState(StrEnum):
     RENEWED = "renewed"
 
 
-# Members as constants: `ContractState.ACTIVE` is a metaclass look-up on Python 3.11.
-_PENDING, _ACTIVE = ContractState.PENDING, ContractState.ACTIVE
-_SUPERSEDED, _TERMINATED = ContractState.SUPERSEDED, ContractState.TERMINATED
-_EXPIRED, _RENEWED = ContractState.EXPIRED, ContractState.RENEWED
-_new_tuple = tuple.__new__
+# Members as constants: `ContractState.ACTIVE` is a metaclass look-up on Python 3.11, and a
+# `Final` module constant is a C static once compiled, not a dictionary look-up.
+_PENDING: Final = ContractState.PENDING
+_ACTIVE: Final = ContractState.ACTIVE
+_SUPERSEDED: Final = ContractState.SUPERSEDED
+_TERMINATED: Final = ContractState.TERMINATED
+_EXPIRED: Final = ContractState.EXPIRED
+_RENEWED: Final = ContractState.RENEWED
 
 
 class Position(NamedTuple):
@@ -41,21 +40,27 @@ class Position(NamedTuple):
     order_id: str
 
 
-class Segment(NamedTuple):
+class Segment:
     """The entitlements in force from `start` until the next segment (or the contract end).
 
     `lines[i]` was added by order `sources[i]`. Parallel tuples rather than one object per
     line: a contract order's segment is its own `lines` tuple, shared, built in no time.
     """
 
-    start: date
-    lines: tuple[Line, ...]
-    sources: tuple[str, ...]
+    __slots__ = ("lines", "sources", "start")
+
+    def __init__(self, start: date, lines: tuple[Line, ...], sources: tuple[str, ...]) -> None:
+        self.start: Final = start
+        self.lines: Final = lines
+        self.sources: Final = sources
 
     @property
     def positions(self) -> tuple[Position, ...]:
         """Each line with the order that added it."""
         return tuple(map(Position, self.lines, self.sources))
+
+    def __repr__(self) -> str:
+        return f"Segment({self.start!r}, {self.lines!r}, {self.sources!r})"
 
 
 def same_terms(owned: Line, line: Line) -> bool:
@@ -69,25 +74,61 @@ def same_terms(owned: Line, line: Line) -> bool:
     )
 
 
-class Contract(NamedTuple):
+class Contract:
     """A new, renewal or recast order with every accepted upgrade folded in.
 
-    A named tuple, like every record the evaluation makes per subscription (chain, spend,
-    renewal, result): one is built with a single `tuple.__new__` call, whatever its number
-    of fields, where a frozen dataclass sets its fields one by one (0.15 us against 0.7 us
-    for ten fields, bench/rules.py). They are as immutable, and read by name alike.
+    Immutable: the chain builder replaces a contract by an amended copy (chains.py). A
+    plain class with slots and `Final` fields, like every record the evaluation makes per
+    subscription (chain, segment, spend, ledger line, renewal, result): compiled by mypyc
+    (setup.py), it is a C struct, built in one call and read without a dictionary look-up,
+    where a named tuple's fields are read through a descriptor (docs/rules.md, Performance).
     """
 
-    order: Order
-    term: Term  # as signed: terminations and recasts do not change it
-    segments: tuple[Segment, ...]
-    upgrade_ids: tuple[str, ...]
-    billed: Decimal
-    superseded_from: date | None = None
-    superseded_by: str | None = None
-    terminated_on: date | None = None
-    terminated_by: str | None = None
-    renewed_by: str | None = None
+    __slots__ = (
+        "billed",
+        "order",
+        "renewed_by",
+        "segments",
+        "superseded_by",
+        "superseded_from",
+        "term",
+        "terminated_by",
+        "terminated_on",
+        "upgrade_ids",
+    )
+
+    def __init__(  # noqa: PLR0917 - positional on purpose: built per contract and amendment
+        self,
+        order: Order,
+        term: Term,  # as signed: terminations and recasts do not change it
+        segments: tuple[Segment, ...],
+        upgrade_ids: tuple[str, ...],
+        billed: Decimal,
+        superseded_from: date | None = None,
+        superseded_by: str | None = None,
+        terminated_on: date | None = None,
+        terminated_by: str | None = None,
+        renewed_by: str | None = None,
+    ) -> None:
+        self.order: Final = order
+        self.term: Final = term
+        self.segments: Final = segments
+        self.upgrade_ids: Final = upgrade_ids
+        self.billed: Final = billed
+        self.superseded_from: Final = superseded_from
+        self.superseded_by: Final = superseded_by
+        self.terminated_on: Final = terminated_on
+        self.terminated_by: Final = terminated_by
+        self.renewed_by: Final = renewed_by
+
+    def __repr__(self) -> str:
+        return (
+            f"Contract(order={self.order.id!r}, term={self.term!r}, "
+            f"segments={len(self.segments)}, upgrade_ids={self.upgrade_ids!r}, "
+            f"billed={self.billed!r}, superseded_from={self.superseded_from!r}, "
+            f"superseded_by={self.superseded_by!r}, terminated_on={self.terminated_on!r}, "
+            f"terminated_by={self.terminated_by!r}, renewed_by={self.renewed_by!r})"
+        )
 
     @property
     def order_id(self) -> str:

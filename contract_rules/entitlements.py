@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
 
 from contract_rules._frozen import maker
 from contract_rules.contracts import Segment, same_terms
 from contract_rules.model import Line, Order
 from contract_rules.money import ZERO
-
-# Named tuples built without their generated Python `__new__` (a third of the cost): a
-# segment is made for every contract order and every upgrade.
-_new_tuple = tuple.__new__
 
 
 class RemovalTooLargeError(Exception):
@@ -27,7 +24,7 @@ class RemovalTooLargeError(Exception):
 def own_lines(order: Order) -> Segment:
     """A new, renewal or recast order grants exactly its lines (the full set for its term)."""
     lines = order.lines
-    return _new_tuple(Segment, (order.start_date, lines, (order.id,) * len(lines)))
+    return Segment(order.start_date, lines, (order.id,) * len(lines))
 
 
 def full_set(order: Order) -> Segment:
@@ -56,7 +53,7 @@ def apply_delta(owned: Segment, order: Order) -> Segment:
             _remove(lines, line.sku, -quantity)
             removed = True
     if not removed or all([line.quantity for line in lines]):  # noqa: C419 - faster for ~5
-        return _new_tuple(Segment, (order.start_date, tuple(lines), tuple(sources)))
+        return Segment(order.start_date, tuple(lines), tuple(sources))
     kept = [i for i, line in enumerate(lines) if line.quantity]
     return Segment(order.start_date, tuple(lines[i] for i in kept), tuple(sources[i] for i in kept))
 
@@ -99,4 +96,4 @@ def _with_quantity(line: Line, quantity: Decimal) -> Line:
     )
 
 
-_new_line = maker(Line)
+_new_line: Final = maker(Line)

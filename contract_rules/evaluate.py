@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final
 
 from contract_rules.chains import Chain, build_chain
 from contract_rules.contracts import Contract, ContractState
@@ -32,35 +32,92 @@ class RenewalAction(StrEnum):
     FLAG_LAPSED = "flag_lapsed"  # past the end date without an automatic close: flag it
 
 
-class Renewal(NamedTuple):
+class Renewal:
     """The one open renewal opportunity the subscription should have."""
 
-    key: str
-    renews_order_id: str
-    spend: RenewalSpend
-    close_date: date
-    renewal_terms: RenewalTerms
-    action: RenewalAction
-    owner: str | None
+    __slots__ = (
+        "action",
+        "close_date",
+        "key",
+        "owner",
+        "renewal_terms",
+        "renews_order_id",
+        "spend",
+    )
+
+    def __init__(  # noqa: PLR0917 - positional on purpose: one per subscription
+        self,
+        key: str,
+        renews_order_id: str,
+        spend: RenewalSpend,
+        close_date: date,
+        renewal_terms: RenewalTerms,
+        action: RenewalAction,
+        owner: str | None,
+    ) -> None:
+        self.key: Final = key
+        self.renews_order_id: Final = renews_order_id
+        self.spend: Final = spend
+        self.close_date: Final = close_date
+        self.renewal_terms: Final = renewal_terms
+        self.action: Final = action
+        self.owner: Final = owner
 
     @property
     def term(self) -> Term:
         """The renewal term: starts the day after the renewed contract ends, same length."""
         return self.spend.term
 
+    def __repr__(self) -> str:
+        return (
+            f"Renewal({self.key!r}, amount={self.spend.amount!r}, "
+            f"close_date={self.close_date!r}, action={self.action.value!r})"
+        )
 
-class SubscriptionResult(NamedTuple):
+
+class SubscriptionResult:
     """Everything the rules decide about one subscription on one date."""
 
-    account_id: str
-    product: str
-    state: ContractState | None
-    current_order_id: str | None
-    renewal: Renewal | None
-    recast_credits: tuple[RecastCredit, ...]
-    milestones: tuple[Milestone, ...]
-    errors: tuple[OrderError, ...]
-    contracts: tuple[Contract, ...]
+    __slots__ = (
+        "account_id",
+        "contracts",
+        "current_order_id",
+        "errors",
+        "milestones",
+        "product",
+        "recast_credits",
+        "renewal",
+        "state",
+    )
+
+    def __init__(  # noqa: PLR0917 - positional on purpose: one per subscription
+        self,
+        account_id: str,
+        product: str,
+        state: ContractState | None,
+        current_order_id: str | None,
+        renewal: Renewal | None,
+        recast_credits: tuple[RecastCredit, ...],
+        milestones: tuple[Milestone, ...],
+        errors: tuple[OrderError, ...],
+        contracts: tuple[Contract, ...],
+    ) -> None:
+        self.account_id: Final = account_id
+        self.product: Final = product
+        self.state: Final = state
+        self.current_order_id: Final = current_order_id
+        self.renewal: Final = renewal
+        self.recast_credits: Final = recast_credits
+        self.milestones: Final = milestones
+        self.errors: Final = errors
+        self.contracts: Final = contracts
+
+    def __repr__(self) -> str:
+        return (
+            f"SubscriptionResult({self.account_id!r}, {self.product!r}, state={self.state!r}, "
+            f"current_order_id={self.current_order_id!r}, renewal={self.renewal!r}, "
+            f"errors={len(self.errors)})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +126,6 @@ class Evaluation:
 
     as_of: date
     subscriptions: tuple[SubscriptionResult, ...]
-
-
-_new_tuple = tuple.__new__  # named tuples without their generated __new__ (contracts.py)
 
 
 def evaluate(
@@ -114,7 +168,7 @@ def evaluate_subscription(
     if renewal is not None:
         playbook = settings.playbook_for(account.segment if account else None)
         milestones = plan_milestones(renewal.close_date, playbook)
-    fields = (
+    return SubscriptionResult(
         account_id,
         product,
         current.state_on(as_of) if current else None,
@@ -125,7 +179,6 @@ def evaluate_subscription(
         prior_errors + chain.errors if prior_errors else chain.errors,
         chain.contracts,
     )
-    return _new_tuple(SubscriptionResult, fields)
 
 
 def renewal_due(
@@ -139,7 +192,7 @@ def renewal_due(
     length, term = renewal_term(signed.start, signed.end)
     spend = expected_renewal_spend(latest.segments[-1], term, length, settings)
     order = latest.order
-    fields = (
+    return Renewal(
         f"renewal:{order.id}",
         order.id,
         spend,
@@ -148,7 +201,6 @@ def renewal_due(
         _action(latest, as_of, settings),
         account.owner if account else None,
     )
-    return _new_tuple(Renewal, fields)
 
 
 def recast_credits(chain: Chain, settings: RuleSettings) -> tuple[RecastCredit, ...]:
@@ -179,9 +231,7 @@ def _action(latest: Contract, as_of: date, settings: RuleSettings) -> RenewalAct
 
 
 # Members as constants: `RenewalAction.KEEP_OPEN` is a metaclass look-up on Python 3.11.
-_KEEP_OPEN, _CLOSE_WON, _FLAG_LAPSED = (
-    RenewalAction.KEEP_OPEN,
-    RenewalAction.CLOSE_WON,
-    RenewalAction.FLAG_LAPSED,
-)
-_AUTOMATIC = RenewalTerms.AUTOMATIC
+_KEEP_OPEN: Final = RenewalAction.KEEP_OPEN
+_CLOSE_WON: Final = RenewalAction.CLOSE_WON
+_FLAG_LAPSED: Final = RenewalAction.FLAG_LAPSED
+_AUTOMATIC: Final = RenewalTerms.AUTOMATIC

@@ -6,15 +6,14 @@ bricks, usage without pre-commitment and one-time discounts. Each ledger line is
 half-up to cents and the amount is the sum of the rounded lines.
 
 This runs for every line of every subscription (bench/rules.py), so each line is priced in
-one pass over its discounts, with no intermediate objects, and ledger lines are built with
-`tuple.__new__` (a third of the cost of the named tuple's generated `__new__`).
+one pass over its discounts, with no intermediate objects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final
 
 from contract_rules.contracts import Segment
 from contract_rules.model import BrickKind, Discount, DiscountKind, Line
@@ -31,75 +30,97 @@ from contract_rules.money import (
 from contract_rules.settings import PricingMethod, RuleSettings
 from contract_rules.terms import Term, TermLength
 
-PLAN_FEE = "plan fee for the renewal term, after recurring discounts"
-ADD_ON = "recurring add-on at its current quantity, after recurring discounts"
-PRECOMMIT = "usage pre-commitment for the renewal term"
-ONE_TIME = "one-time item: not renewed"
-USAGE_ON_USE = "usage without pre-commitment: billed on use, not renewed"
-ONE_TIME_DISCOUNT_DROPPED = "; one-time discounts not renewed"
-USAGE_DISCOUNT_IGNORED = "; discounts on usage change the metered rate, not the commitment"
-NO_LIST_PRICE = "; no list price for this sku, contract price kept"
+PLAN_FEE: Final = "plan fee for the renewal term, after recurring discounts"
+ADD_ON: Final = "recurring add-on at its current quantity, after recurring discounts"
+PRECOMMIT: Final = "usage pre-commitment for the renewal term"
+ONE_TIME: Final = "one-time item: not renewed"
+USAGE_ON_USE: Final = "usage without pre-commitment: billed on use, not renewed"
+ONE_TIME_DISCOUNT_DROPPED: Final = "; one-time discounts not renewed"
+USAGE_DISCOUNT_IGNORED: Final = "; discounts on usage change the metered rate, not the commitment"
+NO_LIST_PRICE: Final = "; no list price for this sku, contract price kept"
 
-_PLAN, _ONE_TIME, _USAGE = BrickKind.PLAN, BrickKind.ONE_TIME, BrickKind.USAGE
-_ONE_TIME_DISCOUNT = DiscountKind.ONE_TIME
-_SAME, _UPLIFT = PricingMethod.SAME, PricingMethod.UPLIFT
-# Reason of a recurring line by (is a plan, had a one-time discount).
-_RECURRING_REASONS = {
-    (True, False): PLAN_FEE,
-    (True, True): PLAN_FEE + ONE_TIME_DISCOUNT_DROPPED,
-    (False, False): ADD_ON,
-    (False, True): ADD_ON + ONE_TIME_DISCOUNT_DROPPED,
-}
+_PLAN: Final = BrickKind.PLAN
+_ONE_TIME: Final = BrickKind.ONE_TIME
+_USAGE: Final = BrickKind.USAGE
+_ONE_TIME_DISCOUNT: Final = DiscountKind.ONE_TIME
+_SAME: Final = PricingMethod.SAME
+_UPLIFT: Final = PricingMethod.UPLIFT
+_PLAN_FEE_ONE_TIME_DROPPED: Final = PLAN_FEE + ONE_TIME_DISCOUNT_DROPPED
+_ADD_ON_ONE_TIME_DROPPED: Final = ADD_ON + ONE_TIME_DISCOUNT_DROPPED
+_quantize: Final = HALF_UP.quantize  # to_cents without its call (~0.1 us a line)
 
 
-class LedgerLine(NamedTuple):
+class LedgerLine:
     """One line of the current contract and what it adds to the renewal amount."""
 
-    sku: str
-    kind: BrickKind
-    quantity: Decimal
-    unit_price: Decimal
-    included: bool
-    reason: str
-    value: Decimal
-    order_id: str
+    __slots__ = ("included", "kind", "order_id", "quantity", "reason", "sku", "unit_price", "value")
+
+    def __init__(  # noqa: PLR0917 - positional on purpose: one per line of every renewal
+        self,
+        sku: str,
+        kind: BrickKind,
+        quantity: Decimal,
+        unit_price: Decimal,
+        included: bool,
+        reason: str,
+        value: Decimal,
+        order_id: str,
+    ) -> None:
+        self.sku: Final = sku
+        self.kind: Final = kind
+        self.quantity: Final = quantity
+        self.unit_price: Final = unit_price
+        self.included: Final = included
+        self.reason: Final = reason
+        self.value: Final = value
+        self.order_id: Final = order_id
+
+    def __repr__(self) -> str:
+        return (
+            f"LedgerLine({self.sku!r}, {self.kind.value!r}, {self.quantity!r}, "
+            f"{self.unit_price!r}, {self.included!r}, {self.reason!r}, {self.value!r}, "
+            f"{self.order_id!r})"
+        )
 
 
-_new_tuple = tuple.__new__
-_quantize = HALF_UP.quantize  # to_cents without its call (~0.1 us a line)
-
-
-class RenewalSpend(NamedTuple):
+class RenewalSpend:
     """The expected renewal amount for `term` and the ledger that adds up to it."""
 
-    amount: Decimal
-    term: Term
-    lines: tuple[LedgerLine, ...]
+    __slots__ = ("amount", "lines", "term")
+
+    def __init__(self, amount: Decimal, term: Term, lines: tuple[LedgerLine, ...]) -> None:
+        self.amount: Final = amount
+        self.term: Final = term
+        self.lines: Final = lines
+
+    def __repr__(self) -> str:
+        return f"RenewalSpend({self.amount!r}, {self.term!r}, {len(self.lines)} lines)"
 
 
 def expected_renewal_spend(
     final: Segment, term: Term, length: TermLength, settings: RuleSettings
 ) -> RenewalSpend:
     """Price `final` (the contract's last-day entitlements) for the renewal `term`."""
-    years = length.years_fraction
-    price = _price_line
-    pairs = zip(final.lines, final.sources, strict=True)
-    lines = tuple([price(line, source, years, settings) for line, source in pairs])
-    amount = ZERO
-    for line in lines:
-        amount += line[6]  # value; the sum starts from ZERO like `sum(..., ZERO)` did
-    return _new_tuple(RenewalSpend, (amount, term, lines))
+    years, pricing = length.years_fraction, settings.pricing
+    sources = final.sources
+    lines = []
+    amount = ZERO  # the sum starts from ZERO like `sum(..., ZERO)` did
+    for index, line in enumerate(final.lines):
+        priced = _price_line(line, sources[index], years, pricing, settings)
+        amount += priced.value
+        lines.append(priced)
+    return RenewalSpend(amount, term, tuple(lines))
 
 
 def ledger_line(
     position: Line, order_id: str, *, years: Decimal, settings: RuleSettings
 ) -> LedgerLine:
     """How one position counts toward the renewal, with its reason and rounded value."""
-    return _price_line(position, order_id, years, settings)
+    return _price_line(position, order_id, years, settings.pricing, settings)
 
 
 def _price_line(
-    position: Line, order_id: str, years: Decimal, settings: RuleSettings
+    position: Line, order_id: str, years: Decimal, pricing: PricingMethod, settings: RuleSettings
 ) -> LedgerLine:
     """`ledger_line` in one frame (it runs for every line of every subscription).
 
@@ -110,12 +131,10 @@ def _price_line(
     if kind is _ONE_TIME:
         price, included, reason, value = position.unit_price, False, ONE_TIME, ZERO_CENTS
     elif kind is _USAGE:
-        price, included, reason, value = _usage_line(position, years, settings)
+        price, included, reason, value = _usage_line(position, years, pricing, settings)
     else:
         price, note = (
-            (position.unit_price, "")
-            if settings.pricing is _SAME
-            else _renewal_price(position, settings)
+            (position.unit_price, "") if pricing is _SAME else _renewal_price(position, settings)
         )
         value, amounts, one_time_seen = price * position.quantity * years, ZERO, False
         for discount in position.discounts:
@@ -127,9 +146,16 @@ def _price_line(
                 amounts += discount.amount * years
         value -= amounts
         value = _quantize(value, CENT) if value > ZERO else ZERO_CENTS  # to_cents(not_negative)
-        included, reason = True, _RECURRING_REASONS[kind is _PLAN, one_time_seen] + note
-    fields = (position.sku, kind, position.quantity, price, included, reason, value, order_id)
-    return _new_tuple(LedgerLine, fields)
+        included, reason = True, _recurring_reason(kind is _PLAN, one_time_seen) + note
+    return LedgerLine(
+        position.sku, kind, position.quantity, price, included, reason, value, order_id
+    )
+
+
+def _recurring_reason(plan: bool, one_time_dropped: bool) -> str:
+    if plan:
+        return _PLAN_FEE_ONE_TIME_DROPPED if one_time_dropped else PLAN_FEE
+    return _ADD_ON_ONE_TIME_DROPPED if one_time_dropped else ADD_ON
 
 
 def charged_value(position: Line, years: Decimal) -> Decimal:
@@ -146,14 +172,14 @@ def charged_value(position: Line, years: Decimal) -> Decimal:
 
 
 def _usage_line(
-    position: Line, years: Decimal, settings: RuleSettings
+    position: Line, years: Decimal, pricing: PricingMethod, settings: RuleSettings
 ) -> tuple[Decimal, bool, str, Decimal]:
     """Price, included, reason and value of a usage line: only its pre-commitment renews."""
     precommit = position.precommit
     if precommit is None:
         return position.unit_price, False, USAGE_ON_USE, ZERO_CENTS
     value = precommit * years
-    if settings.pricing is _UPLIFT:
+    if pricing is _UPLIFT:
         value = value * (HUNDRED + settings.uplift_percent) / HUNDRED
     reason = PRECOMMIT + USAGE_DISCOUNT_IGNORED if position.discounts else PRECOMMIT
     return position.unit_price, True, reason, to_cents(value)

@@ -6,21 +6,20 @@ of a month ends on the last day of a month: 2024-02-29 + 12 months ends 2025-02-
 2026-01-31 + 1 month ends 2026-02-28. A term that is not a whole number of months is
 "m months and d days"; its renewal has the same m months and d days from its own start.
 
-Terms are tuples and the two calculations are memoised: contracts cluster on a few dates
+The two calculations are memoised: contracts cluster on a few dates
 (month starts and ends), and this runs for every subscription.
 """
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-ONE_DAY = timedelta(days=1)
-_DAYS_PER_YEAR = Decimal(365)
-_TWELVE = Decimal(12)
+ONE_DAY: Final = timedelta(days=1)
+_DAYS_PER_YEAR: Final = Decimal(365)
+_TWELVE: Final = Decimal(12)
 
 
 class TermLength(NamedTuple):
@@ -35,16 +34,30 @@ class TermLength(NamedTuple):
         return years_fraction(self.months, self.days)
 
 
-class Term(NamedTuple):
-    """An inclusive range of days: `end` is the last day of service."""
+class Term:
+    """An inclusive range of days: `end` is the last day of service. Compared by value."""
 
-    start: date
-    end: date
+    __slots__ = ("end", "start")
+
+    def __init__(self, start: date, end: date) -> None:
+        self.start: Final = start
+        self.end: Final = end
 
     @property
     def days(self) -> int:
         """Number of days of service, both ends included."""
         return (self.end - self.start).days + 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Term):
+            return NotImplemented
+        return self.start == other.start and self.end == other.end
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Term({self.start!r}, {self.end!r})"
 
 
 @lru_cache(maxsize=4_096)
@@ -59,9 +72,19 @@ def anniversary(start: date, months: int) -> date:
     index = start.year * 12 + start.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
-    if start.day <= calendar.monthrange(year, month)[1]:
+    if start.day <= _days_in_month(year, month):
         return date(year, month, start.day)
     return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    """`calendar.monthrange(year, month)[1]`, without a call into Python code (compiled)."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS_IN_MONTH[month - 1]
+
+
+_DAYS_IN_MONTH: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @lru_cache(maxsize=65_536)
