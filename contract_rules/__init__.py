@@ -30,10 +30,7 @@ from contract_rules.health import (
     usage_part,
 )
 from contract_rules.milestones import (
-    DEFAULT_PLAYBOOKS,
     Milestone,
-    MilestoneStep,
-    Playbook,
     business_day_on_or_before,
     milestones_to_raise,
     plan_milestones,
@@ -50,6 +47,7 @@ from contract_rules.model import (
     OrderType,
     RenewalTerms,
 )
+from contract_rules.playbooks import DEFAULT_PLAYBOOKS, MilestoneStep, Playbook
 from contract_rules.report import evaluation_report, subscription_report
 from contract_rules.settings import CreditPolicy, PricingMethod, RuleSettings, UpgradeLines
 from contract_rules.spend import LedgerLine, RenewalSpend, expected_renewal_spend

@@ -1,37 +1,19 @@
-"""Milestone tasks of a renewal: playbooks as data, due dates, the "first seen" rule.
+"""Milestone tasks of a renewal: due dates from a playbook, and the "first seen" rule.
 
-A playbook is a list of steps, each `days_before` the current contract's end date. A due date
-on a weekend moves to the Friday before (a task due on Sunday is read on Monday: too late).
+A playbook (playbooks.py: the data admins edit) is a list of steps, each `days_before` the
+current contract's end date. A due date on a weekend moves to the Friday before (a task due
+on Sunday is read on Monday: too late).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from contract_rules.playbooks import Playbook
 
-_SATURDAY = 5
-
-
-class MilestoneStep(BaseModel):
-    """One step of a playbook: a task `days_before` the end date."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    key: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    days_before: int = Field(ge=0)
-
-
-class Playbook(BaseModel):
-    """The steps of one segment, in any order (they are sorted by due date when planned)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str = Field(min_length=1)
-    steps: tuple[MilestoneStep, ...]
+_SATURDAY: Final = 5
 
 
 class Milestone(NamedTuple):
@@ -41,35 +23,6 @@ class Milestone(NamedTuple):
     title: str
     days_before: int
     due_date: date
-
-
-def _step(key: str, title: str, days: int) -> MilestoneStep:
-    return MilestoneStep(key=key, title=title, days_before=days)
-
-
-_PLAN = _step("plan", "Plan the renewal", 150)
-_QUOTE = _step("quote", "Send the renewal quote", 90)
-_NEGOTIATE = _step("negotiate", "Start negotiation", 60)
-
-DEFAULT_PLAYBOOKS: Mapping[str, Playbook] = {
-    "standard": Playbook(name="standard", steps=(_PLAN, _QUOTE, _NEGOTIATE)),
-    "high_touch": Playbook(
-        name="high_touch",
-        steps=(_step("business_review", "Hold a business review", 180), _PLAN, _QUOTE, _NEGOTIATE),
-    ),
-    "long_tail": Playbook(
-        name="long_tail",
-        steps=(
-            _step("reminder_60", "Renewal reminder: 60 days", 60),
-            _step("reminder_10", "Renewal reminder: 10 days", 10),
-            _step("reminder_0", "Renewal reminder: renewal day", 0),
-        ),
-    ),
-    "public_sector": Playbook(
-        name="public_sector",
-        steps=(_PLAN, _step("quote", "Send the renewal quote", 120), _NEGOTIATE),
-    ),
-}
 
 
 def business_day_on_or_before(day: date) -> date:
@@ -95,21 +48,36 @@ def plan_milestones(end_date: date, playbook: Playbook) -> tuple[Milestone, ...]
     return planned
 
 
-_CACHE_SIZE = 65_536
-_PLANNED: dict[tuple[date, int], tuple[Playbook, tuple[Milestone, ...]]] = {}
+_CACHE_SIZE: Final = 65_536
+_PLANNED: Final[dict[tuple[date, int], tuple[Playbook, tuple[Milestone, ...]]]] = {}
 
 
 def _plan(end_date: date, playbook: Playbook) -> tuple[Milestone, ...]:
-    planned = (
-        Milestone(
-            step.key,
-            step.title,
-            step.days_before,
-            business_day_on_or_before(end_date - timedelta(days=step.days_before)),
-        )
-        for step in playbook.steps
-    )
-    return tuple(sorted(planned, key=lambda m: (m.due_date, -m.days_before, m.key)))
+    planned = [
+        Milestone(key, title, days, business_day_on_or_before(end_date - timedelta(days=days)))
+        for key, title, days in _steps(playbook)
+    ]
+    return tuple(sorted(planned, key=_by_due_date))
+
+
+def _by_due_date(m: Milestone) -> tuple[date, int, str]:
+    return (m.due_date, -m.days_before, m.key)
+
+
+def _steps(playbook: Playbook) -> tuple[tuple[str, str, int], ...]:
+    """The steps as plain values, read from the pydantic model once per playbook: a compiled
+    read of a model field is a generic look-up, and end dates vary more than playbooks."""
+    cached = _STEPS.get(id(playbook))
+    if cached is not None and cached[0] is playbook:
+        return cached[1]
+    if len(_STEPS) >= _CACHE_SIZE:  # settings reloaded many times: new playbook objects
+        _STEPS.clear()
+    steps = tuple((step.key, step.title, step.days_before) for step in playbook.steps)
+    _STEPS[id(playbook)] = (playbook, steps)
+    return steps
+
+
+_STEPS: Final[dict[int, tuple[Playbook, tuple[tuple[str, str, int], ...]]]] = {}
 
 
 def milestones_to_raise(planned: Iterable[Milestone], first_seen: date) -> tuple[Milestone, ...]:

@@ -11,7 +11,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from contract_rules.milestones import DEFAULT_PLAYBOOKS, Playbook
+from contract_rules.playbooks import DEFAULT_PLAYBOOKS, Playbook
 
 
 class UpgradeLines(StrEnum):
