@@ -127,7 +127,7 @@ def _price_line(
     Recurring lines: price x quantity x years; recurring percents compound first, then
     recurring amounts (yearly rates, so x years) are subtracted; never below zero.
     """
-    kind = position.kind
+    kind, quantity = position.kind, position.quantity  # each read is a generic look-up, compiled
     if kind is _ONE_TIME:
         price, included, reason, value = position.unit_price, False, ONE_TIME, ZERO_CENTS
     elif kind is _USAGE:
@@ -136,20 +136,19 @@ def _price_line(
         price, note = (
             (position.unit_price, "") if pricing is _SAME else _renewal_price(position, settings)
         )
-        value, amounts, one_time_seen = price * position.quantity * years, ZERO, False
+        value, amounts, one_time_seen = price * quantity * years, ZERO, False
         for discount in position.discounts:
+            percent = discount.percent
             if discount.kind is _ONE_TIME_DISCOUNT:
                 one_time_seen = True
-            elif discount.percent is not None:
-                value = value * (HUNDRED - discount.percent) / HUNDRED
+            elif percent is not None:
+                value = value * (HUNDRED - percent) / HUNDRED
             elif discount.amount is not None:
                 amounts += discount.amount * years
         value -= amounts
         value = _quantize(value, CENT) if value > ZERO else ZERO_CENTS  # to_cents(not_negative)
         included, reason = True, _recurring_reason(kind is _PLAN, one_time_seen) + note
-    return LedgerLine(
-        position.sku, kind, position.quantity, price, included, reason, value, order_id
-    )
+    return LedgerLine(position.sku, kind, quantity, price, included, reason, value, order_id)
 
 
 def _recurring_reason(plan: bool, one_time_dropped: bool) -> str:
