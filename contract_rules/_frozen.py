@@ -5,8 +5,9 @@ A frozen dataclass's generated `__init__` sets each field through `object.__seta
 returns a function taking the fields that fills the slots through their descriptors
 instead: the same object (same class, values, equality, immutability), built without
 either. The delta upgrade uses it to copy a validated `Line` with a new quantity
-(entitlements.py); the records the evaluation makes per subscription are named tuples,
-cheaper still (contracts.py). The classes keep their ordinary constructor for everyone else.
+(entitlements.py); the records the evaluation makes per subscription are compiled slotted
+classes, cheaper still (contracts.py). The classes keep their ordinary constructor for
+everyone else.
 """
 
 from __future__ import annotations
