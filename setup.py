@@ -36,6 +36,7 @@ COMPILED_MODULES = [
     "contract_rules/evaluate.py",
     "contract_rules/milestones.py",
     "contract_rules/money.py",
+    "contract_rules/settings_view.py",
     "contract_rules/spend.py",
     "contract_rules/subscriptions.py",
     "contract_rules/terms.py",

@@ -18,6 +18,7 @@ from contract_rules.credit import RecastCredit, recast_credit
 from contract_rules.milestones import Milestone, plan_milestones
 from contract_rules.model import Account, Order, RenewalTerms
 from contract_rules.settings import RuleSettings
+from contract_rules.settings_view import view
 from contract_rules.spend import RenewalSpend, expected_renewal_spend
 from contract_rules.subscriptions import SubscriptionKey, group_orders, subscription_key
 from contract_rules.terms import Term, renewal_term
@@ -166,7 +167,7 @@ def evaluate_subscription(
     renewal = renewal_due(chain, as_of, settings, account)
     milestones: tuple[Milestone, ...] = ()
     if renewal is not None:
-        playbook = settings.playbook_for(account.segment if account else None)
+        playbook = view(settings).playbook_for(account.segment if account else None)
         milestones = plan_milestones(renewal.close_date, playbook)
     return SubscriptionResult(
         account_id,
@@ -225,7 +226,7 @@ def _action(latest: Contract, as_of: date, settings: RuleSettings) -> RenewalAct
     if as_of <= latest.term.end:
         return _KEEP_OPEN
     automatic = latest.order.renewal_terms is _AUTOMATIC
-    if automatic and settings.auto_close_automatic_renewals:
+    if automatic and view(settings).auto_close_automatic_renewals:
         return _CLOSE_WON
     return _FLAG_LAPSED
 

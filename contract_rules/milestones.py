@@ -7,7 +7,7 @@ on Sunday is read on Monday: too late).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Final, NamedTuple
 
@@ -29,6 +29,14 @@ def business_day_on_or_before(day: date) -> date:
     """Saturday and Sunday move back to Friday; weekdays stay."""
     weekday = day.weekday()
     return day - timedelta(days=weekday - 4) if weekday >= _SATURDAY else day
+
+
+def pick_playbook(
+    playbooks: Mapping[str, Playbook], default_segment: str, segment: str | None
+) -> Playbook:
+    """The segment's playbook, or the default segment's when it has none (or no segment)."""
+    found = playbooks.get(segment or default_segment)
+    return found if found is not None else playbooks[default_segment]
 
 
 def plan_milestones(end_date: date, playbook: Playbook) -> tuple[Milestone, ...]:

@@ -11,6 +11,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contract_rules.milestones import pick_playbook
 from contract_rules.playbooks import DEFAULT_PLAYBOOKS, Playbook
 
 
@@ -59,5 +60,4 @@ class RuleSettings(BaseModel):
 
     def playbook_for(self, segment: str | None) -> Playbook:
         """The segment's playbook, or the default segment's when it has none."""
-        found = self.playbooks.get(segment or self.default_segment)
-        return found if found is not None else self.playbooks[self.default_segment]
+        return pick_playbook(self.playbooks, self.default_segment, segment)

@@ -28,6 +28,7 @@ from contract_rules.money import (
     to_cents,
 )
 from contract_rules.settings import PricingMethod, RuleSettings
+from contract_rules.settings_view import view
 from contract_rules.terms import Term, TermLength
 
 PLAN_FEE: Final = "plan fee for the renewal term, after recurring discounts"
@@ -101,7 +102,7 @@ def expected_renewal_spend(
     final: Segment, term: Term, length: TermLength, settings: RuleSettings
 ) -> RenewalSpend:
     """Price `final` (the contract's last-day entitlements) for the renewal `term`."""
-    years, pricing = length.years_fraction, settings.pricing
+    years, pricing = length.years_fraction, view(settings).pricing
     sources = final.sources
     lines = []
     amount = ZERO  # the sum starts from ZERO like `sum(..., ZERO)` did
@@ -136,7 +137,10 @@ def _price_line(
         price, note = (
             (position.unit_price, "") if pricing is _SAME else _renewal_price(position, settings)
         )
-        value, amounts, one_time_seen = price * quantity * years, ZERO, False
+        value = price * quantity  # a product: already rounded, so "x 1" would change nothing
+        if years is not ONE:  # one-year terms (most): no multiplication (terms.years_fraction)
+            value *= years
+        amounts, one_time_seen = ZERO, False
         for discount in position.discounts:
             percent = discount.percent
             if discount.kind is _ONE_TIME_DISCOUNT:

@@ -17,6 +17,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Final, NamedTuple
 
+from contract_rules.money import ONE
+
 ONE_DAY: Final = timedelta(days=1)
 _DAYS_PER_YEAR: Final = Decimal(365)
 _TWELVE: Final = Decimal(12)
@@ -62,7 +64,12 @@ class Term:
 
 @lru_cache(maxsize=4_096)
 def years_fraction(months: int, days: int) -> Decimal:
-    """Months / 12 plus days / 365; memoised, as terms come in a handful of lengths."""
+    """Months / 12 plus days / 365; memoised, as terms come in a handful of lengths.
+
+    A one-year term gives the `ONE` constant itself (12 / 12 is exactly `Decimal(1)`), which
+    lets pricing skip a multiplication by one (spend.py)."""
+    if months == 12 and not days:
+        return ONE
     value = Decimal(months) / _TWELVE
     return value + Decimal(days) / _DAYS_PER_YEAR if days else value
 
