@@ -46,15 +46,21 @@ class SettingsView:
 
 def view(settings: RuleSettings) -> SettingsView:
     """The view of `settings`, made on first use."""
+    last = _LAST[0]
+    if last is not None and last.settings is settings:  # the usual case: no id(), no dict
+        return last
     found = _VIEWS.get(id(settings))
     if found is not None and found.settings is settings:
+        _LAST[0] = found
         return found
     if len(_VIEWS) >= _MAX_VIEWS:  # a daemon that reloads its settings makes new objects
         _VIEWS.clear()
     made = SettingsView(settings)
     _VIEWS[id(settings)] = made
+    _LAST[0] = made
     return made
 
 
 _MAX_VIEWS: Final = 256
 _VIEWS: Final[dict[int, SettingsView]] = {}
+_LAST: Final[list[SettingsView | None]] = [None]  # the view asked for last (one item)

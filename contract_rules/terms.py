@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import Final
 
 from contract_rules.money import ONE
 
@@ -24,16 +24,31 @@ _DAYS_PER_YEAR: Final = Decimal(365)
 _TWELVE: Final = Decimal(12)
 
 
-class TermLength(NamedTuple):
-    """A term's length as whole months plus leftover days (0 for whole-month terms)."""
+class TermLength:
+    """A term's length as whole months plus leftover days (0 for whole-month terms).
 
-    months: int
-    days: int = 0
+    Compared and hashed by value (`term_end` memoises on it). `years_fraction` is computed
+    once, when the length is made: lengths are memoised, and pricing reads it per renewal.
+    """
 
-    @property
-    def years_fraction(self) -> Decimal:
-        """The term in years: months / 12, plus leftover days / 365 (docs/rules.md)."""
-        return years_fraction(self.months, self.days)
+    __slots__ = ("days", "months", "years_fraction")
+
+    def __init__(self, months: int, days: int = 0) -> None:
+        self.months: Final = months
+        self.days: Final = days
+        # The term in years: months / 12, plus leftover days / 365 (docs/rules.md).
+        self.years_fraction: Final = years_fraction(months, days)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TermLength):
+            return NotImplemented
+        return self.months == other.months and self.days == other.days
+
+    def __hash__(self) -> int:
+        return hash((self.months, self.days))
+
+    def __repr__(self) -> str:
+        return f"TermLength({self.months!r}, {self.days!r})"
 
 
 class Term:
