@@ -9,20 +9,43 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Final, NamedTuple
+from typing import Final
 
 from contract_rules.playbooks import Playbook
 
 _SATURDAY: Final = 5
 
 
-class Milestone(NamedTuple):
-    """A task to raise on the renewal: the step, and the day it is due."""
+class Milestone:
+    """A task to raise on the renewal: the step, and the day it is due. Compared by value."""
 
-    key: str
-    title: str
-    days_before: int
-    due_date: date
+    __slots__ = ("days_before", "due_date", "key", "title")
+
+    def __init__(self, key: str, title: str, days_before: int, due_date: date) -> None:
+        self.key: Final = key
+        self.title: Final = title
+        self.days_before: Final = days_before
+        self.due_date: Final = due_date
+
+    def due_on(self, day: date) -> Milestone:
+        """The same step, due on `day`."""
+        return Milestone(self.key, self.title, self.days_before, day)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Milestone):
+            return NotImplemented
+        return (self.key, self.title, self.days_before, self.due_date) == (
+            other.key,
+            other.title,
+            other.days_before,
+            other.due_date,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.title, self.days_before, self.due_date))
+
+    def __repr__(self) -> str:
+        return f"Milestone({self.key!r}, {self.title!r}, {self.days_before!r}, {self.due_date!r})"
 
 
 def business_day_on_or_before(day: date) -> date:
@@ -99,4 +122,4 @@ def milestones_to_raise(planned: Iterable[Milestone], first_seen: date) -> tuple
     upcoming = tuple(m for m in ordered if m.due_date >= first_seen)
     if not past:
         return upcoming
-    return (past[-1]._replace(due_date=first_seen), *upcoming)
+    return (past[-1].due_on(first_seen), *upcoming)

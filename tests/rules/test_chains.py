@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from contract_rules import (
     BrickKind,
     ContractState,
     ErrorCode,
+    Line,
     Order,
     OrderStatus,
     OrderType,
@@ -204,3 +206,26 @@ def test_null_amends_applies_to_the_latest_contract():
     chain = _chain(new_order(), upgrade("O-2", date(2026, 7, 1), (seats(10),), amends=None))
     assert chain.errors == ()
     assert chain.contracts[0].upgrade_ids == ("O-2",)
+
+
+def test_an_addition_at_the_same_terms_grows_the_owned_line_field_for_field():
+    """The grown line is copied slot by slot without validation (entitlements.py): it must
+    equal a validated line, and the copy must know every field of `Line`."""
+    assert {f.name for f in dataclasses.fields(Line)} == {
+        "sku",
+        "kind",
+        "quantity",
+        "unit_price",
+        "precommit",
+        "discounts",
+    }, "a new Line field must be copied by entitlements._with_quantity"
+    chain = _chain(new_order(lines=(seats(20),)), upgrade("O-2", date(2026, 4, 1), (seats(5),)))
+    (grown,) = chain.contracts[0].final.lines
+    assert grown == seats(25)
+    assert type(grown) is Line
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        grown.quantity = D(1)  # type: ignore[misc]
+    shrunk = _chain(
+        new_order(lines=(seats(20),)), upgrade("O-2", date(2026, 4, 1), (seats(-5),))
+    ).contracts[0]
+    assert shrunk.final.lines == (seats(15),)
