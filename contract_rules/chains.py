@@ -123,7 +123,6 @@ def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
     object) was a third of the evaluation time (bench/rules.py).
     """
     applied = _in_apply_order(orders)
-    ordered = [order for _, _, _, _, _, order in applied]
     contracts: list[Contract] = []
     owner: dict[str, int] = {}  # order id -> index of the contract it opened or amended
     errors: list[OrderError] = []
@@ -141,7 +140,7 @@ def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
         amends, last = order.amends, len(contracts) - 1
         index = last if amends is None else owner.get(amends)
         if index is None or index < 0 or index != last:
-            errors.append(_no_target(order, index, contracts, ordered, errors, everywhere))
+            errors.append(_no_target(order, index, contracts, applied, errors, everywhere))
             continue
         current = contracts[index]
         if kind is _UPGRADE:
@@ -197,7 +196,7 @@ def _no_target(  # noqa: PLR0917 - the rare path gets the builder's whole state
     order: Order,
     index: int | None,
     contracts: list[Contract],
-    ordered: list[Order],
+    applied: list[tuple[date, int, str, int, OrderType, Order]],
     errors: list[OrderError],
     everywhere: Mapping[str, Order] | None,
 ) -> OrderError:
@@ -213,6 +212,7 @@ def _no_target(  # noqa: PLR0917 - the rare path gets the builder's whole state
             f"set `amends` to {latest}"
         )
         return _error(order, ErrorCode.AMENDS_REPLACED_CONTRACT, message)
+    ordered = [o for *_, o in applied]  # listed here: only this rare path needs it
     before = ordered[: ordered.index(order)]  # the orders applied so far
     if any(e.order_id == amends for e in errors):
         message = f"order {order.id} amends {amends}, which was rejected; fix {amends} first"

@@ -14,7 +14,7 @@ from typing import Final
 
 from contract_rules.milestones import pick_playbook
 from contract_rules.playbooks import Playbook
-from contract_rules.settings import CreditPolicy, PricingMethod, RuleSettings, UpgradeLines
+from contract_rules.settings import PricingMethod, RuleSettings, UpgradeLines
 
 
 class SettingsView:
@@ -22,7 +22,6 @@ class SettingsView:
 
     __slots__ = (
         "auto_close_automatic_renewals",
-        "credit_policy",
         "default_segment",
         "full_set_upgrades",
         "playbooks",
@@ -34,7 +33,6 @@ class SettingsView:
         self.settings: Final = settings
         self.full_set_upgrades: Final = settings.upgrade_lines is UpgradeLines.FULL_SET
         self.pricing: Final[PricingMethod] = settings.pricing
-        self.credit_policy: Final[CreditPolicy] = settings.credit_policy
         self.auto_close_automatic_renewals: Final = settings.auto_close_automatic_renewals
         self.playbooks: Final[dict[str, Playbook]] = settings.playbooks
         self.default_segment: Final = settings.default_segment

@@ -24,7 +24,6 @@ def test_the_view_holds_the_values_the_evaluation_reads():
     assert seen.settings is settings
     assert seen.full_set_upgrades is True
     assert seen.pricing is PricingMethod.UPLIFT
-    assert seen.credit_policy is CreditPolicy.BY_MONTH
     assert seen.auto_close_automatic_renewals is False
     assert seen.playbooks is settings.playbooks
     assert seen.default_segment == "long_tail"
