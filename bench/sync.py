@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mappings import load_default
 from sync.connectors.hubspot import connect_hubspot
 from sync.connectors.salesforce import connect_salesforce
-from sync.logs import configure_logging
+from sync.core.logs import configure_logging
 from sync.pipeline.run import RunResult, run_once
 from sync.sandbox.clock import SandboxClock
 from sync.sandbox.datagen import generate

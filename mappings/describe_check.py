@@ -38,7 +38,7 @@ class FieldInfo:
 
 
 class FieldLike(Protocol):
-    """What the check reads of a field: `FieldInfo` here, or `sync.ports.FieldInfo`."""
+    """What the check reads of a field: `FieldInfo` here, or `sync.core.ports.FieldInfo`."""
 
     @property
     def type(self) -> str: ...

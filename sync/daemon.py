@@ -11,7 +11,6 @@ finishes, nothing new starts, the process exits 0.
 from __future__ import annotations
 
 import signal
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,27 +20,12 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from sync.logs import get_logger
+from sync.core.clock import Clock, utc_now
+from sync.core.logs import get_logger
+from sync.core.stop import StopToken
 from sync.state.store import StateStore
 
 log = get_logger("renewal_sync.daemon")
-
-
-class StopToken:
-    """Set once, read often: "finish what you are doing and start nothing new"."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    @property
-    def requested(self) -> bool:
-        return self._event.is_set()
-
-    def request(self) -> None:
-        self._event.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._event.wait(timeout)
 
 
 def next_run_at(last_started: datetime | None, now: datetime, interval: timedelta) -> datetime:
@@ -56,39 +40,46 @@ Tick = Callable[[StopToken], None]
 
 @dataclass
 class Daemon:
-    """Schedules `tick` every `interval` and beats a heartbeat until stopped."""
+    """Runs `tick` every `interval` and beats a heartbeat until stopped.
+
+    Every decision about time reads the injected `clock`: whether a run is due
+    (`next_run_at`), when the heartbeat is due, and the time stamped on each beat.
+    APScheduler supplies the worker thread and the no-stacking guarantees
+    (`max_instances=1`, `coalesce`); it only wakes the daemon every `poll` (wall-clock
+    seconds of waiting, never a date), and the wake-up asks the clock what is due. So a test
+    that freezes or advances the clock controls the schedule completely, on any date.
+    """
 
     store: StateStore
     tick: Tick
     interval: timedelta
     daemon_id: str
     heartbeat_every: timedelta = timedelta(seconds=30)
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    clock: Clock = utc_now
     stop: StopToken = field(default_factory=StopToken)
+    poll: timedelta = timedelta(seconds=1)
 
     def __post_init__(self) -> None:
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._state = "starting"
+        self._last_started: datetime | None = None
+        self._last_beat: datetime | None = None
 
     def start(self, last_started: datetime | None = None) -> None:
         """Start the scheduler threads; returns at once."""
+        self._last_started = last_started
         first = next_run_at(last_started, self.clock(), self.interval)
-        self._scheduler.add_job(
-            self._run_tick,
-            IntervalTrigger(seconds=self.interval.total_seconds(), timezone=UTC),
-            id="sync",
-            next_run_time=first,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
-        self._scheduler.add_job(
-            self._beat,
-            IntervalTrigger(seconds=self.heartbeat_every.total_seconds(), timezone=UTC),
-            id="heartbeat",
-            next_run_time=self.clock(),
-        )
+        for job_id, wake in (("sync", self._sync_if_due), ("heartbeat", self._beat_if_due)):
+            self._scheduler.add_job(
+                wake,
+                IntervalTrigger(seconds=self.poll.total_seconds(), timezone=UTC),
+                id=job_id,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         self._scheduler.start()
+        self._beat_if_due()
         log.info("daemon_started", daemon_id=self.daemon_id, first_run=first.isoformat())
 
     def serve_forever(self) -> None:
@@ -113,9 +104,20 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, _handler)
 
-    def _run_tick(self) -> None:
-        if self.stop.requested:
+    def _sync_if_due(self) -> None:
+        """A wake-up: start the tick when the clock says a run is due."""
+        now = self.clock()
+        if self.stop.requested or next_run_at(self._last_started, now, self.interval) > now:
             return
+        self._last_started = now
+        self._run_tick()
+
+    def _beat_if_due(self) -> None:
+        now = self.clock()
+        if self._last_beat is None or now - self._last_beat >= self.heartbeat_every:
+            self._beat()
+
+    def _run_tick(self) -> None:
         self._state = "running"
         self._beat()
         try:
@@ -127,8 +129,10 @@ class Daemon:
             self._beat()
 
     def _beat(self) -> None:
+        now = self.clock()
+        self._last_beat = now
         try:
-            self.store.heartbeats.beat(self.daemon_id, self._state, now=self.clock())
+            self.store.heartbeats.beat(self.daemon_id, self._state, now=now)
         except Exception:  # a database hiccup must not stop the scheduler
             log.exception("heartbeat_failed", daemon_id=self.daemon_id)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mappings import Mapping, load, load_default
+from sync.core.ports import CrmPort
 from sync.pipeline.run import SignalSource
-from sync.ports import CrmPort
 from sync.settings import Settings
 from sync.state import StateStore
 

@@ -25,7 +25,7 @@ from pydantic_settings import (
 )
 
 from contract_rules import HealthSettings, RuleSettings
-from sync.logs import register_secret
+from sync.core.logs import register_secret
 
 CONFIG_ENV = "RENEWAL_SYNC_CONFIG"
 SECRETS_DIR_ENV = "RENEWAL_SYNC_SECRETS_DIR"

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from mappings import MappingError
-from sync.logs import configure_logging
+from sync.core.logs import configure_logging
 from sync.settings import Settings, SettingsError, load_settings
 from sync.state import StateStore
 

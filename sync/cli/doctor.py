@@ -21,7 +21,7 @@ import typer
 from mappings import Mapping, Problem, check_against_describe
 from sync.cli.common import config_errors, settings_or_exit
 from sync.cli.mappings import check_crm, describe_for
-from sync.ports import CrmPort
+from sync.core.ports import CrmPort
 from sync.service import connect, load_mapping
 from sync.settings import Settings
 

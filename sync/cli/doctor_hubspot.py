@@ -15,7 +15,7 @@ from mappings import Mapping, Problem, check_against_describe
 from mappings.properties import required_properties
 from sync.cli.mappings import describe_for
 from sync.connectors.hubspot import HubSpotAdapter
-from sync.ports import CrmError, CrmPort
+from sync.core.ports import CrmError, CrmPort
 from sync.settings import Settings
 
 

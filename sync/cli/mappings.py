@@ -29,8 +29,8 @@ from mappings.concepts import CRMS
 from mappings.problems import one_of
 from sync.cli.common import CONFIG_EXIT, config_errors, open_store, settings_or_exit
 from sync.cli.report import print_dry_run
+from sync.core.ports import CrmPort
 from sync.pipeline.run import run_once
-from sync.ports import CrmPort
 from sync.service import connect
 
 app = typer.Typer(

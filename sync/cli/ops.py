@@ -13,7 +13,8 @@ import typer
 
 from sync.cli.common import config_errors, open_store, settings_or_exit, table
 from sync.cli.report import print_dry_run, print_summary
-from sync.daemon import Daemon, StopToken
+from sync.core.stop import StopToken
+from sync.daemon import Daemon
 from sync.metrics import Metrics
 from sync.pipeline.run import run_once
 from sync.service import connect, load_mapping, load_signals_mapping, signal_source

@@ -8,14 +8,10 @@ from datetime import date, datetime, timedelta
 
 from contract_rules import HealthSettings, RuleSettings
 from mappings import Mapping
-from sync.daemon import StopToken
-from sync.ports import CrmPort
+from sync.core.ports import CrmPort
+from sync.core.stop import StoppedError, StopToken
 from sync.state import StateStore
 from sync.state.lock import RunLock
-
-
-class StoppedError(Exception):
-    """A stop was requested between two batches; the run ends cleanly as interrupted."""
 
 
 @dataclass

@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 
 from mappings import plan_drift
 from mappings.streams import Stream, streams
-from sync.logs import get_logger
-from sync.pipeline.context import RunContext
-from sync.ports import (
+from sync.core.logs import get_logger
+from sync.core.ports import (
     RECORD_ID,
     RECORD_MODSTAMP,
     Position,
@@ -27,6 +26,7 @@ from sync.ports import (
     SchemaDriftError,
     StreamSpec,
 )
+from sync.pipeline.context import RunContext
 from sync.state import Cursor, MirrorRecord, RecordFailure, Stage
 
 log = get_logger("renewal_sync.pull")

@@ -11,12 +11,12 @@ from typing import Any
 
 from contract_rules import OrderStatus
 from mappings import AccountRollupIntent
+from sync.core.ports import WriteOutcome
 from sync.pipeline.context import RunContext
 from sync.pipeline.decide import PlannedRenewal
 from sync.pipeline.plan import Plan
 from sync.pipeline.world import World
 from sync.pipeline.writes import Item, edited, plan_items, write_items
-from sync.ports import WriteOutcome
 from sync.state import RecordFailure, Stage
 
 Raw = dict[str, Any]

@@ -9,16 +9,17 @@ nothing and says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from mappings import Mapping, read_one
 from mappings.streams import WRITTEN_PREFIX
-from sync.daemon import StopToken
-from sync.logs import bound_run, get_logger, scrub
-from sync.pipeline.context import RunContext, StoppedError
+from sync.core.clock import Clock, utc_now
+from sync.core.logs import bound_run, get_logger, scrub
+from sync.core.ports import AuthenticationError, CrmPort, CrmUnavailableError, DeferRunError
+from sync.core.stop import StoppedError, StopToken
+from sync.pipeline.context import RunContext
 from sync.pipeline.plan import Plan, build_plan
 from sync.pipeline.pull import PullOutcome, pull_all
 from sync.pipeline.push import PushReport, push
@@ -32,7 +33,6 @@ from sync.pipeline.signals import (
     touched_by_signals,
 )
 from sync.pipeline.world import World, load_world
-from sync.ports import AuthenticationError, CrmPort, CrmUnavailableError, DeferRunError
 from sync.settings import Settings
 from sync.state import RunMode, RunStatus, Stage, StateStore
 
@@ -61,7 +61,7 @@ def run_once(
     today: date | None = None,
     dry_run: bool = False,
     stop: StopToken | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Clock = utc_now,
     signals: SignalSource | None = None,
 ) -> RunResult:
     """One run under the run lock; returns status "skipped" when another runner holds it."""

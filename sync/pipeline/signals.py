@@ -25,10 +25,10 @@ from mappings import (
     to_case,
     to_nps,
 )
+from sync.core.ports import CrmPort
 from sync.pipeline.context import RunContext
 from sync.pipeline.pull import PullOutcome, pull_all
 from sync.pipeline.world import World
-from sync.ports import CrmPort
 from sync.state import RecordFailure, Stage, StateStore
 
 SIGNAL_STREAMS = frozenset({"account", "case", "nps"})

@@ -15,8 +15,8 @@ from typing import Any
 
 from mappings import Intent, Outcome, WritePlan, render
 from mappings.coerce import comparable
+from sync.core.ports import ASSOCIATIONS, RECORD_ID, WriteOutcome
 from sync.pipeline.context import RunContext
-from sync.ports import ASSOCIATIONS, RECORD_ID, WriteOutcome
 from sync.state import RecordFailure, Stage
 from sync.state.written import Write
 

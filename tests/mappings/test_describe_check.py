@@ -128,7 +128,7 @@ def test_relationship_fields_are_checked_on_the_parent():
 
 
 def test_the_ports_field_info_works_and_relationships_follow_the_naming_convention():
-    from sync.ports import FieldInfo as PortFieldInfo  # noqa: PLC0415 - the pipeline's type
+    from sync.core.ports import FieldInfo as PortFieldInfo  # noqa: PLC0415 - the pipeline's type
 
     def port(name: str, info: FieldLike) -> PortFieldInfo:
         return PortFieldInfo(

@@ -17,8 +17,8 @@ import requests
 
 from mappings import Mapping, load_default
 from sync.connectors.salesforce import RetryPolicy, connect_salesforce
+from sync.core.ports import CrmPort
 from sync.pipeline.run import RunResult, run_once
-from sync.ports import CrmPort
 from sync.sandbox.salesforce import SalesforceSandbox
 from sync.sandbox.server import ServedApp
 from sync.settings import Settings

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sync.ports import CrmPort, FlatRecord, Position, PulledPage, StreamSpec, WriteOutcome
+from sync.core.ports import CrmPort, FlatRecord, Position, PulledPage, StreamSpec, WriteOutcome
 from sync.sandbox.faults import FaultKind, FaultRule
 from tests.db_fixtures import DbTarget
 from tests.pipeline.conftest import new_sandbox

@@ -16,8 +16,8 @@ from typing import Any
 
 from mappings import Mapping, load_default
 from sync.connectors.hubspot import HubSpotAdapter, RetryPolicy, connect_hubspot
+from sync.core.ports import CrmPort
 from sync.pipeline.run import RunResult, run_once
-from sync.ports import CrmPort
 from sync.sandbox.hubspot import HubSpotSandbox
 from sync.sandbox.hubspot.associations import TYPES
 from sync.sandbox.hubspot.store import Record

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sync.connectors.hubspot import RetryPolicy
-from sync.ports import AuthenticationError, Position, PulledPage, StreamSpec
+from sync.core.ports import AuthenticationError, Position, PulledPage, StreamSpec
 from sync.sandbox.faults import FaultKind, FaultRule
 from tests.db_fixtures import DbTarget
 from tests.pipeline.test_failures_and_recovery import CrashingPort, SimulatedCrash

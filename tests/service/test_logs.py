@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from sync.failures import Action, Blame, resolve
-from sync.logs import bound_run, configure_logging, get_logger, register_secret, scrub
+from sync.core.failures import Action, Blame, resolve
+from sync.core.logs import bound_run, configure_logging, get_logger, register_secret, scrub
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, object]]:

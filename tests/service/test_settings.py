@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.logs import scrub
+from sync.core.logs import scrub
 from sync.settings import CONFIG_ENV, SECRETS_DIR_ENV, SettingsError, load_settings
 
 _CREDENTIAL_VARS = (

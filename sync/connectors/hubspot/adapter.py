@@ -23,7 +23,7 @@ from sync.connectors.hubspot.door import Door, Monotonic, Sleep, build_client
 from sync.connectors.hubspot.lists import archived_records, owner_pages
 from sync.connectors.hubspot.search import order, search_pages
 from sync.connectors.retry import RetryPolicy
-from sync.ports import (
+from sync.core.ports import (
     ApiUsage,
     FlatRecord,
     ObjectInfo,

@@ -29,7 +29,7 @@ from typing import Any
 
 from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
-from sync.ports import AuthenticationError, CrmError, CrmUnavailableError, DeferRunError
+from sync.core.ports import AuthenticationError, CrmError, CrmUnavailableError, DeferRunError
 
 READ_BATCH = 1000
 CREATE_BATCH = 2000

@@ -19,8 +19,8 @@ from typing import Any
 
 from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import TOKEN_VARIABLE, CallContext
-from sync.logs import register_secret
-from sync.ports import AuthenticationError
+from sync.core.logs import register_secret
+from sync.core.ports import AuthenticationError
 from sync.settings import Settings
 
 

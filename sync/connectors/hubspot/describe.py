@@ -20,7 +20,7 @@ from typing import Any
 from mappings.properties import PropertySpec
 from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
-from sync.ports import CrmError, FieldInfo, ObjectInfo
+from sync.core.ports import CrmError, FieldInfo, ObjectInfo
 
 MISSING = frozenset({"VALIDATION_ERROR", "OBJECT_NOT_FOUND", "HTTP_404"})
 

@@ -52,8 +52,8 @@ from sync.connectors.hubspot.errors import (
     to_crm_error,
 )
 from sync.connectors.retry import RetryPolicy
-from sync.logs import get_logger
-from sync.ports import ApiUsage, CrmError, DeferRunError
+from sync.core.logs import get_logger
+from sync.core.ports import ApiUsage, CrmError, DeferRunError
 
 Sleep = Callable[[float], None]
 Monotonic = Callable[[], float]

@@ -1,6 +1,6 @@
 """From what HubSpot or the network said to the port's few call-level errors.
 
-The decision lives in `sync.failures` (code -> action); this module reads the code out of a
+The decision lives in `sync.core.failures` (code -> action); this module reads the code out of a
 hubspot-api-client `ApiException` (each API package of the client has its own class, so they
 are collected here) and builds the right `CrmError`. Error bodies follow
 https://developers.hubspot.com/docs/api-reference/error-handling: `status`, `message`,
@@ -31,9 +31,9 @@ from hubspot.crm.objects.exceptions import ApiException as ObjectsApiError
 from hubspot.crm.owners.exceptions import ApiException as OwnersApiError
 from hubspot.crm.properties.exceptions import ApiException as PropertiesApiError
 
-from sync.failures import Action, resolve
-from sync.logs import scrub
-from sync.ports import (
+from sync.core.failures import Action, resolve
+from sync.core.logs import scrub
+from sync.core.ports import (
     AuthenticationError,
     CrmError,
     CrmUnavailableError,

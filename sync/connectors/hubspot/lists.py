@@ -23,7 +23,7 @@ from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
 from sync.connectors.hubspot.search import MODIFIED, order
 from sync.connectors.hubspot.values import parse_stamp
-from sync.ports import RECORD_ID, RECORD_MODSTAMP, FlatRecord, Position, StreamSpec
+from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, FlatRecord, Position, StreamSpec
 
 OWNER_PAGE = 500
 LIST_PAGE = 100

@@ -37,7 +37,7 @@ from typing import Any
 from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
 from sync.connectors.hubspot.values import ceil_ms, datetime_ms, parse_stamp, wire
-from sync.ports import (
+from sync.core.ports import (
     RECORD_ID,
     RECORD_MODSTAMP,
     CrmError,

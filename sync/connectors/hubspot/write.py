@@ -38,7 +38,7 @@ from sync.connectors.hubspot import associations
 from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
 from sync.connectors.hubspot.values import wire
-from sync.ports import (
+from sync.core.ports import (
     ASSOCIATIONS,
     RECORD_ID,
     RECORD_MODSTAMP,

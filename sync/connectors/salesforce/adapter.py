@@ -16,7 +16,7 @@ from sync.connectors.salesforce.auth import authenticator_for
 from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door, Sleep
 from sync.connectors.salesforce.soql import InvalidNameError
-from sync.ports import (
+from sync.core.ports import (
     ApiUsage,
     FlatRecord,
     ObjectInfo,

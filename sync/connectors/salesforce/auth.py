@@ -31,8 +31,8 @@ from urllib.parse import urlparse
 import jwt
 import requests
 
-from sync.logs import register_secret, scrub
-from sync.ports import AuthenticationError
+from sync.core.logs import register_secret, scrub
+from sync.core.ports import AuthenticationError
 from sync.settings import Settings
 
 TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 - a URL path

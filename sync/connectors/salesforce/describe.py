@@ -19,7 +19,7 @@ from simple_salesforce import Salesforce
 from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import check_object
-from sync.ports import CrmError, FieldInfo, ObjectInfo
+from sync.core.ports import CrmError, FieldInfo, ObjectInfo
 
 MISSING = frozenset({"NOT_FOUND", "INVALID_TYPE", "HTTP_404"})
 

@@ -1,6 +1,6 @@
 """From what Salesforce or the network said to the port's few call-level errors.
 
-The decision itself lives in `sync.failures` (code -> action); this module only reads the
+The decision itself lives in `sync.core.failures` (code -> action); this module only reads the
 code out of a simple-salesforce exception and builds the right `CrmError`:
 
 - transient (retried by the door): HTTP 429/500/502/503/504, connection errors (including a
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import requests
 from simple_salesforce.exceptions import SalesforceError
 
-from sync.failures import Action, resolve
-from sync.logs import scrub
-from sync.ports import CrmError, CrmUnavailableError, DeferRunError, SchemaDriftError
+from sync.core.failures import Action, resolve
+from sync.core.logs import scrub
+from sync.core.ports import CrmError, CrmUnavailableError, DeferRunError, SchemaDriftError
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 DAILY_LIMIT_STATUS = 403

@@ -30,7 +30,7 @@ from simple_salesforce import Salesforce
 from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import PAGE_LIMIT, pull_query, select_list
-from sync.ports import (
+from sync.core.ports import (
     RECORD_ID,
     RECORD_MODSTAMP,
     CrmError,

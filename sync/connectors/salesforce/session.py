@@ -43,8 +43,8 @@ from sync.connectors.salesforce.errors import (
     is_transient,
     to_crm_error,
 )
-from sync.logs import get_logger
-from sync.ports import (
+from sync.core.logs import get_logger
+from sync.core.ports import (
     ApiUsage,
     AuthenticationError,
     CrmError,

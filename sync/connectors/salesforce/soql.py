@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 
 from simple_salesforce import format_soql
 
-from sync.ports import Position
+from sync.core.ports import Position
 
 BATCH_SIZE = 2000  # the REST API's default and largest query batch
 PAGE_LIMIT = BATCH_SIZE + 1
@@ -42,7 +42,7 @@ _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|_(?!_{2}))*")
 
 
 class InvalidNameError(ValueError):
-    """A name or filter from the mapping that is never sent; `code` is a sync.failures key."""
+    """A name or filter from the mapping that is never sent; `code` is a sync.core.failures key."""
 
     def __init__(self, code: str, name: str | None, message: str) -> None:
         super().__init__(message)

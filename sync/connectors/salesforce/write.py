@@ -30,8 +30,8 @@ from tenacity import retry_if_result
 from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import check_field, check_object
-from sync.logs import get_logger
-from sync.ports import RECORD_ID, FlatRecord, WriteOutcome
+from sync.core.logs import get_logger
+from sync.core.ports import RECORD_ID, FlatRecord, WriteOutcome
 
 COLLECTION_SIZE = 200
 LOCKED = "UNABLE_TO_LOCK_ROW"

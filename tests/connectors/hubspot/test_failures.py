@@ -8,7 +8,7 @@ from hubspot.crm.objects.exceptions import ApiException as ObjectsApiError
 
 from sync.connectors.hubspot import HubSpotAdapter
 from sync.connectors.hubspot.door import _retry_after as retry_after
-from sync.ports import (
+from sync.core.ports import (
     AuthenticationError,
     CrmUnavailableError,
     DeferRunError,

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from sync.logs import configure_logging, get_logger
-from sync.ports import AuthenticationError, StreamSpec
+from sync.core.logs import configure_logging, get_logger
+from sync.core.ports import AuthenticationError, StreamSpec
 from sync.sandbox.faults import FaultKind, FaultRule
 from sync.sandbox.hubspot import HubSpotSandbox
 from sync.sandbox.server import ServedApp

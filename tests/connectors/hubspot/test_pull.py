@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from sync.connectors.hubspot import HubSpotAdapter
-from sync.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
+from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
 from sync.sandbox.clock import SandboxClock
 from sync.sandbox.hubspot import HubSpotSandbox
 from tests.connectors.hubspot.conftest import (

@@ -15,7 +15,7 @@ import pytest
 from mappings import AssociationWrite
 from sync.connectors.hubspot import HubSpotAdapter
 from sync.connectors.hubspot.values import date_ms, wire
-from sync.ports import RECORD_ID, StreamSpec
+from sync.core.ports import RECORD_ID, StreamSpec
 from sync.sandbox.faults import FaultKind, FaultRule
 from sync.sandbox.hubspot import HubSpotSandbox
 from tests.connectors.hubspot.conftest import (

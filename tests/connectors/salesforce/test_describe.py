@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sync.connectors.salesforce import SalesforceAdapter
-from sync.ports import FieldInfo
+from sync.core.ports import FieldInfo
 from sync.sandbox.salesforce import SalesforceSandbox
 
 

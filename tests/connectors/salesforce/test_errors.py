@@ -19,8 +19,8 @@ from sync.connectors.salesforce.errors import (
     is_transient,
     to_crm_error,
 )
-from sync.failures import UNKNOWN, resolve
-from sync.ports import CrmUnavailableError, DeferRunError
+from sync.core.failures import UNKNOWN, resolve
+from sync.core.ports import CrmUnavailableError, DeferRunError
 
 
 def refused(status: int, code: str, message: str) -> SalesforceError:

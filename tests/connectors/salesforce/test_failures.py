@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sync.connectors.salesforce import SalesforceAdapter
-from sync.ports import (
+from sync.core.ports import (
     AuthenticationError,
     CrmUnavailableError,
     DeferRunError,

@@ -12,8 +12,8 @@ import requests
 import structlog
 
 from sync.connectors.salesforce import RetryPolicy, connect_salesforce
-from sync.logs import configure_logging, get_logger
-from sync.ports import AuthenticationError, StreamSpec
+from sync.core.logs import configure_logging, get_logger
+from sync.core.ports import AuthenticationError, StreamSpec
 from sync.sandbox.faults import FaultKind, FaultRule
 from sync.sandbox.salesforce import SalesforceSandbox
 from sync.sandbox.server import ServedApp

@@ -8,7 +8,7 @@ import pytest
 
 from sync.connectors.salesforce import SalesforceAdapter
 from sync.connectors.salesforce.pull import parse_modstamp
-from sync.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
+from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
 from sync.sandbox.clock import SandboxClock
 from sync.sandbox.datagen import generate
 from sync.sandbox.salesforce import SalesforceSandbox

@@ -14,7 +14,7 @@ from sync.connectors.salesforce.soql import (
     pull_query,
     soql_datetime,
 )
-from sync.ports import Position
+from sync.core.ports import Position
 
 UNTIL = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 

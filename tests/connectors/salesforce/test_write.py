@@ -6,7 +6,7 @@ from typing import Any
 
 from sync.connectors.salesforce import SalesforceAdapter
 from sync.connectors.salesforce.write import body_of
-from sync.ports import WriteOutcome
+from sync.core.ports import WriteOutcome
 from sync.sandbox.faults import FaultKind, FaultRule
 from sync.sandbox.salesforce import SalesforceSandbox
 from tests.connectors.salesforce.conftest import (

@@ -144,7 +144,7 @@ class CrmPort(Protocol):
 
 
 class CrmError(Exception):
-    """A call-level failure the adapter could not absorb; `code` is a key of sync.failures."""
+    """A call-level failure the adapter could not absorb; `code` is a key of sync.core.failures."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
