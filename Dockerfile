@@ -1,10 +1,10 @@
 # renewal-sync: a small image that runs the daemon as a non-root user.
 # Build: docker build -t renewal-sync .   Run: docker run --env-file prod.env renewal-sync
-# The build stage is the full image: it has the C compiler mypyc needs to compile the rules
-# (setup.py), so the wheel is platform-specific (cp311, linux). The runtime stage stays slim.
-FROM python:3.11 AS build
+# Pure Python: the build stage only turns the sources into a wheel, so both stages are slim.
+# The image installs the service without the `sandbox` extra (no emulators' Werkzeug).
+FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml setup.py README.md ./
+COPY pyproject.toml README.md ./
 COPY contract_rules ./contract_rules
 COPY mappings ./mappings
 COPY sync ./sync

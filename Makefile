@@ -5,25 +5,11 @@ BIN := $(VENV)/bin
 
 .PHONY: install demo test lint typecheck bench clean FORCE
 
-# The install compiles the rules with mypyc (setup.py) into contract_rules/*.so beside their
-# sources, and Python imports those even after the .py changed: so any change to a rule, to
-# setup.py or to pyproject.toml reinstalls, and so does switching RENEWAL_SYNC_PURE_PYTHON=1
-# (pure Python, no compiled files) on or off. The old compiled files are removed first: an
-# editable reinstall only overwrites them, and a pure one would leave them to be imported.
-RULES := $(wildcard contract_rules/*.py)
-COMPILED := contract_rules/*.so *__mypyc*.so
-BUILD_MODE := $(if $(filter 1,$(RENEWAL_SYNC_PURE_PYTHON)),pure,compiled)
-
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Rewritten (and so newer than the install) only when the build mode changes.
-$(VENV)/build-mode: FORCE | $(BIN)/python
-	@echo $(BUILD_MODE) | cmp -s - $@ || echo $(BUILD_MODE) > $@
-
-$(BIN)/renewal-sync: pyproject.toml setup.py $(RULES) $(VENV)/build-mode | $(BIN)/python
-	rm -f $(COMPILED)
+$(BIN)/renewal-sync: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -51,4 +37,4 @@ bench: install
 	$(BIN)/python bench/sync.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(COMPILED)
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

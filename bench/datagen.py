@@ -21,7 +21,7 @@ import tracemalloc
 from datetime import date
 from typing import Any
 
-from sync.sandbox.datagen import generate, iter_accounts
+from crm_sandbox.datagen import generate, iter_accounts
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from contract_rules import Order, RuleSettings, chains, evaluate_subscription, spend
+from contract_rules import Order, RuleSettings, evaluate_subscription
 
 AS_OF = date(2026, 9, 1)
 BATCH = 2_000
@@ -135,13 +135,6 @@ def run(n: int, seed: int = 7) -> Figures:
     return figures
 
 
-def _build() -> str:
-    """Whether the evaluation runs compiled (setup.py: mypyc) or as pure Python: the two differ
-    about 2x, so a figure means nothing without it."""
-    compiled = [m.__name__ for m in (chains, spend) if not (m.__file__ or "").endswith(".py")]
-    return "compiled (mypyc)" if compiled else "pure Python (not compiled)"
-
-
 def _peak_rss_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
@@ -213,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     gc_note = "tuned GC (gc.freeze, threshold 50,000)" if args.tuned_gc else "default GC"
     print(
         f"python {sys.version.split()[0]}, as of {AS_OF}, batches of {BATCH:,}, {gc_note}, "
-        f"rules {_build()}"
+        "rules in pure Python"
     )
     for n in sizes:
         if args.processes > 1:

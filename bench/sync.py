@@ -32,16 +32,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.datagen import generate
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import serve_in_thread
 from mappings import load_default
 from sync.connectors.hubspot import connect_hubspot
 from sync.connectors.salesforce import connect_salesforce
 from sync.core.logs import configure_logging
 from sync.pipeline.run import RunResult, run_once
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.datagen import generate
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import serve_in_thread
 from sync.settings import Settings
 from sync.state import StateStore
 

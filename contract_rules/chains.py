@@ -9,18 +9,21 @@ renewal or recast already replaced is an error that names the replacement.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
 
 from contract_rules.contracts import (
     Contract,
+    Renewed,
     Segment,
+    Supersession,
+    Termination,
     segment_on,
 )
 from contract_rules.entitlements import RemovalTooLargeError, apply_delta, full_set, own_lines
 from contract_rules.model import Order, OrderStatus, OrderType
-from contract_rules.settings import RuleSettings
-from contract_rules.settings_view import view
+from contract_rules.settings import RuleSettings, UpgradeLines
 from contract_rules.terms import Term
 from contract_rules.validation import ErrorCode, OrderError
 
@@ -39,27 +42,12 @@ _TOO_EARLY: Final = {
 }
 
 
-# Enum members as module constants: `OrderType.NEW` is a metaclass look-up (~0.1 us on 3.11)
-# and the builder tests the type and status of every order. `Final`: compiled, a constant is
-# a C static; without it, every use is a look-up in the module's dictionary.
-_NEW: Final = OrderType.NEW
-_UPGRADE: Final = OrderType.UPGRADE
-_RENEWAL: Final = OrderType.RENEWAL
-_RECAST: Final = OrderType.RECAST
-_CLOSED_WON: Final = OrderStatus.CLOSED_WON
-
-
+@dataclass(frozen=True)
 class Chain:
     """The contracts of one subscription, oldest first, and the orders that were rejected."""
 
-    __slots__ = ("contracts", "errors")
-
-    def __init__(self, contracts: tuple[Contract, ...], errors: tuple[OrderError, ...]) -> None:
-        self.contracts: Final = contracts
-        self.errors: Final = errors
-
-    def __repr__(self) -> str:
-        return f"Chain({self.contracts!r}, {self.errors!r})"
+    contracts: tuple[Contract, ...]
+    errors: tuple[OrderError, ...]
 
     @property
     def latest(self) -> Contract | None:
@@ -80,35 +68,16 @@ def _opened(order: Order) -> Contract:
     """The contract `order` opens: its own lines for its signed term."""
     end = order.end_date
     assert end is not None, "a contract order has an end date (the model's validator)"
-    term = Term(order.start_date, end)
-    return Contract(order, term, (own_lines(order),), (), order.billed_to_date)
-
-
-def _renewed(c: Contract, by: str) -> Contract:
-    """`c`, renewed by order `by`."""
     return Contract(
-        c.order, c.term, c.segments, c.upgrade_ids, c.billed,
-        c.superseded_from, c.superseded_by, c.terminated_on, c.terminated_by, by,
-    )  # fmt: skip
+        order=order,
+        term=Term(order.start_date, end),
+        segments=(own_lines(order),),
+        upgrade_ids=(),
+        billed=order.billed_to_date,
+    )
 
 
-def _superseded(c: Contract, start: date, by: str) -> Contract:
-    """`c`, replaced by recast `by` from `start`."""
-    return Contract(
-        c.order, c.term, c.segments, c.upgrade_ids, c.billed,
-        start, by, c.terminated_on, c.terminated_by, c.renewed_by,
-    )  # fmt: skip
-
-
-def _terminated(c: Contract, last_day: date, by: str) -> Contract:
-    """`c`, terminated by order `by` after `last_day`."""
-    return Contract(
-        c.order, c.term, c.segments, c.upgrade_ids, c.billed,
-        c.superseded_from, c.superseded_by, last_day, by, c.renewed_by,
-    )  # fmt: skip
-
-
-def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
+def build_chain(  # noqa: PLR0912 - one loop: each order type's path reads in one place
     orders: Iterable[Order],
     settings: RuleSettings,
     everywhere: Mapping[str, Order] | None = None,
@@ -117,20 +86,16 @@ def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
 
     `everywhere` (all orders of the input, by id) only improves the message when an order
     amends an order of another subscription.
-
-    One loop with the accepted paths inline, and a call only to build an error: this runs
-    for every subscription, and a call per step (eight per order, in an earlier builder
-    object) was a third of the evaluation time (bench/rules.py).
     """
     applied = _in_apply_order(orders)
     contracts: list[Contract] = []
     owner: dict[str, int] = {}  # order id -> index of the contract it opened or amended
     errors: list[OrderError] = []
-    full_set_upgrades = view(settings).full_set_upgrades
+    full_set_upgrades = settings.upgrade_lines is UpgradeLines.FULL_SET
     for start, _, oid, _, kind, order in applied:
-        if order.status is not _CLOSED_WON:
+        if order.status is not OrderStatus.CLOSED_WON:
             continue
-        if kind is _NEW:
+        if kind is OrderType.NEW:
             if contracts and start <= contracts[-1].last_day:
                 errors.append(_overlapping_new(order, contracts[-1]))
                 continue
@@ -143,7 +108,7 @@ def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
             errors.append(_no_target(order, index, contracts, applied, errors, everywhere))
             continue
         current = contracts[index]
-        if kind is _UPGRADE:
+        if kind is OrderType.UPGRADE:
             upgraded = _upgrade(order, current, full_set_upgrades)
             if isinstance(upgraded, OrderError):
                 error = upgraded
@@ -151,23 +116,23 @@ def build_chain(  # noqa: PLR0912 - one loop on purpose: see the docstring
                 error, contracts[index], owner[oid] = None, upgraded, index
         elif current.terminated_on is not None:
             error = _amends_terminated(order, current)
-        elif kind is _RENEWAL:
+        elif kind is OrderType.RENEWAL:
             error = _renewal_error(order, current)
             if error is None:
-                contracts[index] = _renewed(current, oid)
+                contracts[index] = replace(current, renewed=Renewed(by=oid))
                 owner[oid] = len(contracts)
                 contracts.append(_opened(order))
-        elif kind is _RECAST:
+        elif kind is OrderType.RECAST:
             error = _recast_error(order, current)
             if error is None:
-                contracts[index] = _superseded(current, start, oid)
+                contracts[index] = replace(current, superseded=Supersession(start, by=oid))
                 owner[oid] = len(contracts)
                 contracts.append(_opened(order))
         else:
             error = _termination_error(order, current)
             if error is None:
                 last_day = order.end_date or current.term.end
-                contracts[index] = _terminated(current, last_day, oid)
+                contracts[index] = replace(current, terminated=Termination(last_day, by=oid))
                 owner[oid] = index
         if error is not None:
             errors.append(error)
@@ -179,10 +144,8 @@ def _in_apply_order(
 ) -> list[tuple[date, int, str, int, OrderType, Order]]:
     """`orders` by (start date, type, id), each with the fields the builder reads.
 
-    The key is made once per order, with no call per order, and carries the start date, id
-    and type on into the loop (a read of a pydantic field costs a generic look-up, compiled).
-    The position in the input breaks a tie on (start, type, id), as the stable sort did,
-    so two orders are never compared.
+    The key carries the start date, id and type on into the loop. The position in the input
+    breaks a tie on (start, type, id), so two orders are never compared.
     """
     applied = []
     for position, order in enumerate(orders):
@@ -217,7 +180,7 @@ def _no_target(  # noqa: PLR0917 - the rare path gets the builder's whole state
     if any(e.order_id == amends for e in errors):
         message = f"order {order.id} amends {amends}, which was rejected; fix {amends} first"
         return _error(order, ErrorCode.AMENDS_INVALID_ORDER, message)
-    if any(o.id == amends and o.status is not _CLOSED_WON for o in before):
+    if any(o.id == amends and o.status is not OrderStatus.CLOSED_WON for o in before):
         message = f"order {order.id} amends {amends}, which is not closed won; fix {amends} first"
         return _error(order, ErrorCode.AMENDS_INVALID_ORDER, message)
     later = {o.id: o for o in ordered}.get(amends)
@@ -327,11 +290,12 @@ def _with_segment(current: Contract, order: Order, segment: Segment) -> Contract
         segments = (*segments, segment)
     else:
         segments = (*[s for s in segments if s.start < start], segment)
-    c = current
-    return Contract(
-        c.order, c.term, segments, (*c.upgrade_ids, order.id), c.billed + order.billed_to_date,
-        c.superseded_from, c.superseded_by, c.terminated_on, c.terminated_by, c.renewed_by,
-    )  # fmt: skip
+    return replace(
+        current,
+        segments=segments,
+        upgrade_ids=(*current.upgrade_ids, order.id),
+        billed=current.billed + order.billed_to_date,
+    )
 
 
 def _nothing_to_amend(order: Order) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
 from contract_rules.model import Line, Order, RenewalTerms
 from contract_rules.terms import Term
@@ -23,16 +24,6 @@ class ContractState(StrEnum):
     RENEWED = "renewed"
 
 
-# Members as constants: `ContractState.ACTIVE` is a metaclass look-up on Python 3.11, and a
-# `Final` module constant is a C static once compiled, not a dictionary look-up.
-_PENDING: Final = ContractState.PENDING
-_ACTIVE: Final = ContractState.ACTIVE
-_SUPERSEDED: Final = ContractState.SUPERSEDED
-_TERMINATED: Final = ContractState.TERMINATED
-_EXPIRED: Final = ContractState.EXPIRED
-_RENEWED: Final = ContractState.RENEWED
-
-
 class Position(NamedTuple):
     """One entitlement: a line and the order that added it (a view for callers)."""
 
@@ -40,27 +31,44 @@ class Position(NamedTuple):
     order_id: str
 
 
+@dataclass(frozen=True)
 class Segment:
     """The entitlements in force from `start` until the next segment (or the contract end).
 
-    `lines[i]` was added by order `sources[i]`. Parallel tuples rather than one object per
-    line: a contract order's segment is its own `lines` tuple, shared, built in no time.
+    `lines[i]` was added by order `sources[i]`.
     """
 
-    __slots__ = ("lines", "sources", "start")
-
-    def __init__(self, start: date, lines: tuple[Line, ...], sources: tuple[str, ...]) -> None:
-        self.start: Final = start
-        self.lines: Final = lines
-        self.sources: Final = sources
+    start: date
+    lines: tuple[Line, ...]
+    sources: tuple[str, ...]
 
     @property
     def positions(self) -> tuple[Position, ...]:
         """Each line with the order that added it."""
         return tuple(map(Position, self.lines, self.sources))
 
-    def __repr__(self) -> str:
-        return f"Segment({self.start!r}, {self.lines!r}, {self.sources!r})"
+
+@dataclass(frozen=True)
+class Supersession:
+    """The contract was replaced by recast order `by`, from `start` on."""
+
+    start: date
+    by: str
+
+
+@dataclass(frozen=True)
+class Termination:
+    """Termination order `by` ends the contract after `last_day`."""
+
+    last_day: date
+    by: str
+
+
+@dataclass(frozen=True)
+class Renewed:
+    """Renewal order `by` continues the subscription after this contract's end."""
+
+    by: str
 
 
 def same_terms(owned: Line, line: Line) -> bool:
@@ -74,61 +82,45 @@ def same_terms(owned: Line, line: Line) -> bool:
     )
 
 
+@dataclass(frozen=True)
 class Contract:
     """A new, renewal or recast order with every accepted upgrade folded in.
 
-    Immutable: the chain builder replaces a contract by an amended copy (chains.py). A
-    plain class with slots and `Final` fields, like every record the evaluation makes per
-    subscription (chain, segment, spend, ledger line, renewal, result): compiled by mypyc
-    (setup.py), it is a C struct, built in one call and read without a dictionary look-up,
-    where a named tuple's fields are read through a descriptor (docs/rules.md, Performance).
+    Immutable: the chain builder replaces a contract by an amended copy (`replace`). How a
+    contract ended is one typed value each (`Supersession`, `Termination`, `Renewed`), so two
+    endings cannot be swapped and still type-check.
     """
 
-    __slots__ = (
-        "billed",
-        "order",
-        "renewed_by",
-        "segments",
-        "superseded_by",
-        "superseded_from",
-        "term",
-        "terminated_by",
-        "terminated_on",
-        "upgrade_ids",
-    )
+    order: Order
+    term: Term  # as signed: terminations and recasts do not change it
+    segments: tuple[Segment, ...]
+    upgrade_ids: tuple[str, ...]
+    billed: Decimal
+    superseded: Supersession | None = None
+    terminated: Termination | None = None
+    renewed: Renewed | None = None
 
-    def __init__(  # noqa: PLR0917 - positional on purpose: built per contract and amendment
-        self,
-        order: Order,
-        term: Term,  # as signed: terminations and recasts do not change it
-        segments: tuple[Segment, ...],
-        upgrade_ids: tuple[str, ...],
-        billed: Decimal,
-        superseded_from: date | None = None,
-        superseded_by: str | None = None,
-        terminated_on: date | None = None,
-        terminated_by: str | None = None,
-        renewed_by: str | None = None,
-    ) -> None:
-        self.order: Final = order
-        self.term: Final = term
-        self.segments: Final = segments
-        self.upgrade_ids: Final = upgrade_ids
-        self.billed: Final = billed
-        self.superseded_from: Final = superseded_from
-        self.superseded_by: Final = superseded_by
-        self.terminated_on: Final = terminated_on
-        self.terminated_by: Final = terminated_by
-        self.renewed_by: Final = renewed_by
+    @property
+    def superseded_from(self) -> date | None:
+        """The recast's start, when a recast replaced this contract."""
+        return self.superseded.start if self.superseded else None
 
-    def __repr__(self) -> str:
-        return (
-            f"Contract(order={self.order.id!r}, term={self.term!r}, "
-            f"segments={len(self.segments)}, upgrade_ids={self.upgrade_ids!r}, "
-            f"billed={self.billed!r}, superseded_from={self.superseded_from!r}, "
-            f"superseded_by={self.superseded_by!r}, terminated_on={self.terminated_on!r}, "
-            f"terminated_by={self.terminated_by!r}, renewed_by={self.renewed_by!r})"
-        )
+    @property
+    def superseded_by(self) -> str | None:
+        return self.superseded.by if self.superseded else None
+
+    @property
+    def terminated_on(self) -> date | None:
+        """The last day of service a termination set."""
+        return self.terminated.last_day if self.terminated else None
+
+    @property
+    def terminated_by(self) -> str | None:
+        return self.terminated.by if self.terminated else None
+
+    @property
+    def renewed_by(self) -> str | None:
+        return self.renewed.by if self.renewed else None
 
     @property
     def order_id(self) -> str:
@@ -157,14 +149,14 @@ class Contract:
     def state_on(self, day: date) -> ContractState:
         """Pending, active, superseded, terminated, expired or renewed on `day`."""
         if day < self.order.start_date:
-            return _PENDING
+            return ContractState.PENDING
         if self.superseded_from is not None and day >= self.superseded_from:
-            return _SUPERSEDED
+            return ContractState.SUPERSEDED
         if self.terminated_on is not None and day > self.terminated_on:
-            return _TERMINATED
+            return ContractState.TERMINATED
         if day > self.term.end:
-            return _RENEWED if self.renewed_by else _EXPIRED
-        return _ACTIVE
+            return ContractState.RENEWED if self.renewed else ContractState.EXPIRED
+        return ContractState.ACTIVE
 
 
 def last_day(term: Term, terminated_on: date | None, superseded_from: date | None) -> date:

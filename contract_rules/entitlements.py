@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
-from typing import Final
 
 from contract_rules.contracts import Segment, same_terms
 from contract_rules.model import Line, Order
@@ -51,7 +51,7 @@ def apply_delta(owned: Segment, order: Order) -> Segment:
         elif quantity < ZERO:
             _remove(lines, line.sku, -quantity)
             removed = True
-    if not removed or all([line.quantity for line in lines]):  # noqa: C419 - faster for ~5
+    if not removed or all(line.quantity for line in lines):
         return Segment(order.start_date, tuple(lines), tuple(sources))
     kept = [i for i, line in enumerate(lines) if line.quantity]
     return Segment(order.start_date, tuple(lines[i] for i in kept), tuple(sources[i] for i in kept))
@@ -81,30 +81,5 @@ def _remove(lines: list[Line], sku: str, quantity: Decimal) -> None:
 
 
 def _with_quantity(line: Line, quantity: Decimal) -> Line:
-    """`line` with another quantity, built without validating it again: every other field
-    comes from a validated line, and the quantity is the sum or the remainder of validated
-    quantities (a removal never takes a line below zero). `dataclasses.replace` would
-    validate the whole line once more, several microseconds each (bench/rules.py).
-
-    A frozen dataclass's `__init__` sets fields through `object.__setattr__`, which the
-    frozen class forbids; its slots' own descriptors set them directly: the same object
-    (class, values, equality, immutability) without either step."""
-    copy: Line = _new_object(Line)
-    _set_sku(copy, line.sku)
-    _set_kind(copy, line.kind)
-    _set_quantity(copy, quantity)
-    _set_unit_price(copy, line.unit_price)
-    _set_precommit(copy, line.precommit)
-    _set_discounts(copy, line.discounts)
-    return copy
-
-
-# Slot setters of `Line`, looked up once (compiled: C statics). A field added to `Line` must
-# be added here: tests/rules/test_chains.py compares every field of a grown line.
-_new_object: Final = object.__new__
-_set_sku: Final = Line.__dict__["sku"].__set__
-_set_kind: Final = Line.__dict__["kind"].__set__
-_set_quantity: Final = Line.__dict__["quantity"].__set__
-_set_unit_price: Final = Line.__dict__["unit_price"].__set__
-_set_precommit: Final = Line.__dict__["precommit"].__set__
-_set_discounts: Final = Line.__dict__["discounts"].__set__
+    """`line` with another quantity (validated again, like any line)."""
+    return replace(line, quantity=quantity)

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Final
 
 from contract_rules.chains import Chain, build_chain
 from contract_rules.contracts import Contract, ContractState
@@ -18,7 +17,6 @@ from contract_rules.credit import RecastCredit, recast_credit
 from contract_rules.milestones import Milestone, plan_milestones
 from contract_rules.model import Account, Order, RenewalTerms
 from contract_rules.settings import RuleSettings
-from contract_rules.settings_view import view
 from contract_rules.spend import RenewalSpend, expected_renewal_spend
 from contract_rules.subscriptions import SubscriptionKey, group_orders, subscription_key
 from contract_rules.terms import Term, renewal_term
@@ -33,95 +31,40 @@ class RenewalAction(StrEnum):
     FLAG_LAPSED = "flag_lapsed"  # past the end date without an automatic close: flag it
 
 
+@dataclass(frozen=True)
 class Renewal:
     """The one open renewal opportunity the subscription should have."""
 
-    __slots__ = (
-        "action",
-        "close_date",
-        "key",
-        "owner",
-        "renewal_terms",
-        "renews_order_id",
-        "spend",
-    )
-
-    def __init__(  # noqa: PLR0917 - positional on purpose: one per subscription
-        self,
-        key: str,
-        renews_order_id: str,
-        spend: RenewalSpend,
-        close_date: date,
-        renewal_terms: RenewalTerms,
-        action: RenewalAction,
-        owner: str | None,
-    ) -> None:
-        self.key: Final = key
-        self.renews_order_id: Final = renews_order_id
-        self.spend: Final = spend
-        self.close_date: Final = close_date
-        self.renewal_terms: Final = renewal_terms
-        self.action: Final = action
-        self.owner: Final = owner
+    key: str
+    renews_order_id: str
+    spend: RenewalSpend
+    close_date: date
+    renewal_terms: RenewalTerms
+    action: RenewalAction
+    owner: str | None
 
     @property
     def term(self) -> Term:
         """The renewal term: starts the day after the renewed contract ends, same length."""
         return self.spend.term
 
-    def __repr__(self) -> str:
-        return (
-            f"Renewal({self.key!r}, amount={self.spend.amount!r}, "
-            f"close_date={self.close_date!r}, action={self.action.value!r})"
-        )
 
-
+@dataclass(frozen=True)
 class SubscriptionResult:
     """Everything the rules decide about one subscription on one date."""
 
-    __slots__ = (
-        "account_id",
-        "contracts",
-        "current_order_id",
-        "errors",
-        "milestones",
-        "product",
-        "recast_credits",
-        "renewal",
-        "state",
-    )
-
-    def __init__(  # noqa: PLR0917 - positional on purpose: one per subscription
-        self,
-        account_id: str,
-        product: str,
-        state: ContractState | None,
-        current_order_id: str | None,
-        renewal: Renewal | None,
-        recast_credits: tuple[RecastCredit, ...],
-        milestones: tuple[Milestone, ...],
-        errors: tuple[OrderError, ...],
-        contracts: tuple[Contract, ...],
-    ) -> None:
-        self.account_id: Final = account_id
-        self.product: Final = product
-        self.state: Final = state
-        self.current_order_id: Final = current_order_id
-        self.renewal: Final = renewal
-        self.recast_credits: Final = recast_credits
-        self.milestones: Final = milestones
-        self.errors: Final = errors
-        self.contracts: Final = contracts
-
-    def __repr__(self) -> str:
-        return (
-            f"SubscriptionResult({self.account_id!r}, {self.product!r}, state={self.state!r}, "
-            f"current_order_id={self.current_order_id!r}, renewal={self.renewal!r}, "
-            f"errors={len(self.errors)})"
-        )
+    account_id: str
+    product: str
+    state: ContractState | None
+    current_order_id: str | None
+    renewal: Renewal | None
+    recast_credits: tuple[RecastCredit, ...]
+    milestones: tuple[Milestone, ...]
+    errors: tuple[OrderError, ...]
+    contracts: tuple[Contract, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Evaluation:
     """All subscriptions of an input, sorted by account and product."""
 
@@ -167,18 +110,18 @@ def evaluate_subscription(
     renewal = renewal_due(chain, as_of, settings, account)
     milestones: tuple[Milestone, ...] = ()
     if renewal is not None:
-        playbook = view(settings).playbook_for(account.segment if account else None)
+        playbook = settings.playbook_for(account.segment if account else None)
         milestones = plan_milestones(renewal.close_date, playbook)
     return SubscriptionResult(
-        account_id,
-        product,
-        current.state_on(as_of) if current else None,
-        current.order.id if current else None,
-        renewal,
-        recast_credits(chain, settings),
-        milestones,
-        prior_errors + chain.errors if prior_errors else chain.errors,
-        chain.contracts,
+        account_id=account_id,
+        product=product,
+        state=current.state_on(as_of) if current else None,
+        current_order_id=current.order.id if current else None,
+        renewal=renewal,
+        recast_credits=recast_credits(chain, settings),
+        milestones=milestones,
+        errors=prior_errors + chain.errors,
+        contracts=chain.contracts,
     )
 
 
@@ -187,20 +130,20 @@ def renewal_due(
 ) -> Renewal | None:
     """The renewal of the chain's latest contract, or None (terminated, replaced, renewed)."""
     latest = chain.latest
-    if latest is None or latest.terminated_on or latest.superseded_from or latest.renewed_by:
+    if latest is None or latest.terminated or latest.superseded or latest.renewed:
         return None
     signed = latest.term
     length, term = renewal_term(signed.start, signed.end)
     spend = expected_renewal_spend(latest.segments[-1], term, length, settings)
     order = latest.order
     return Renewal(
-        f"renewal:{order.id}",
-        order.id,
-        spend,
-        signed.end,
-        order.renewal_terms,
-        _action(latest, as_of, settings),
-        account.owner if account else None,
+        key=f"renewal:{order.id}",
+        renews_order_id=order.id,
+        spend=spend,
+        close_date=signed.end,
+        renewal_terms=order.renewal_terms,
+        action=_action(latest, as_of, settings),
+        owner=account.owner if account else None,
     )
 
 
@@ -208,10 +151,11 @@ def recast_credits(chain: Chain, settings: RuleSettings) -> tuple[RecastCredit, 
     """One credit per recast in the chain, for the contract it replaced."""
     credits = []
     for contract in chain.contracts:
-        recast_start = contract.superseded_from
-        if recast_start is not None:  # rare: most chains have no recast
-            credits.append(recast_credit(contract, recast_start, settings.credit_policy))
-    return tuple(credits) if credits else ()
+        if contract.superseded is not None:
+            credits.append(
+                recast_credit(contract, contract.superseded.start, settings.credit_policy)
+            )
+    return tuple(credits)
 
 
 def _key_of(chain: Chain, orders: Sequence[Order]) -> SubscriptionKey:
@@ -224,15 +168,8 @@ def _key_of(chain: Chain, orders: Sequence[Order]) -> SubscriptionKey:
 
 def _action(latest: Contract, as_of: date, settings: RuleSettings) -> RenewalAction:
     if as_of <= latest.term.end:
-        return _KEEP_OPEN
-    automatic = latest.order.renewal_terms is _AUTOMATIC
-    if automatic and view(settings).auto_close_automatic_renewals:
-        return _CLOSE_WON
-    return _FLAG_LAPSED
-
-
-# Members as constants: `RenewalAction.KEEP_OPEN` is a metaclass look-up on Python 3.11.
-_KEEP_OPEN: Final = RenewalAction.KEEP_OPEN
-_CLOSE_WON: Final = RenewalAction.CLOSE_WON
-_FLAG_LAPSED: Final = RenewalAction.FLAG_LAPSED
-_AUTOMATIC: Final = RenewalTerms.AUTOMATIC
+        return RenewalAction.KEEP_OPEN
+    automatic = latest.order.renewal_terms is RenewalTerms.AUTOMATIC
+    if automatic and settings.auto_close_automatic_renewals:
+        return RenewalAction.CLOSE_WON
+    return RenewalAction.FLAG_LAPSED

@@ -6,26 +6,19 @@ one place and an amount is always the sum of its rounded lines.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
-# `Final`: compiled (setup.py), a constant is a C static, not a module dictionary look-up.
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
 HUNDRED: Final = Decimal(100)
 TWELVE: Final = Decimal(12)
 CENT: Final = Decimal("0.01")
 
-# The default context's precision and traps, rounding half-up. A bound method of a fixed
-# context costs a fifth of `quantize(CENT, rounding=ROUND_HALF_UP)`, which builds a context
-# per call, and this runs for every ledger line (bench/rules.py).
-HALF_UP: Final = Context(rounding=ROUND_HALF_UP)
-_quantize: Final = HALF_UP.quantize
-
 
 def to_cents(value: Decimal) -> Decimal:
     """Round half-up to cents (finance's rule, not Python's banker's rounding)."""
-    return _quantize(value, CENT)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 ZERO_CENTS: Final = to_cents(ZERO)

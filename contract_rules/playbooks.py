@@ -1,7 +1,7 @@
 """Milestone playbooks: the data admins edit (a list of steps per customer segment).
 
 Pydantic models, validated where settings are loaded. Kept apart from the planning in
-milestones.py, which is compiled (setup.py): mypyc cannot compile a module that defines
+milestones.py, which is pure logic;
 pydantic models.
 """
 

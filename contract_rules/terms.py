@@ -12,101 +12,58 @@ The two calculations are memoised: contracts cluster on a few dates
 
 from __future__ import annotations
 
+import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Final
-
-from contract_rules.money import ONE
 
 ONE_DAY: Final = timedelta(days=1)
 _DAYS_PER_YEAR: Final = Decimal(365)
 _TWELVE: Final = Decimal(12)
 
 
+@dataclass(frozen=True)
 class TermLength:
-    """A term's length as whole months plus leftover days (0 for whole-month terms).
+    """A term's length as whole months plus leftover days (0 for whole-month terms)."""
 
-    Compared and hashed by value (`term_end` memoises on it). `years_fraction` is computed
-    once, when the length is made: lengths are memoised, and pricing reads it per renewal.
-    """
+    months: int
+    days: int = 0
 
-    __slots__ = ("days", "months", "years_fraction")
-
-    def __init__(self, months: int, days: int = 0) -> None:
-        self.months: Final = months
-        self.days: Final = days
-        # The term in years: months / 12, plus leftover days / 365 (docs/rules.md).
-        self.years_fraction: Final = years_fraction(months, days)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TermLength):
-            return NotImplemented
-        return self.months == other.months and self.days == other.days
-
-    def __hash__(self) -> int:
-        return hash((self.months, self.days))
-
-    def __repr__(self) -> str:
-        return f"TermLength({self.months!r}, {self.days!r})"
+    @property
+    def years_fraction(self) -> Decimal:
+        """The term in years: months / 12, plus leftover days / 365 (docs/rules.md)."""
+        return years_fraction(self.months, self.days)
 
 
+@dataclass(frozen=True)
 class Term:
-    """An inclusive range of days: `end` is the last day of service. Compared by value."""
+    """An inclusive range of days: `end` is the last day of service."""
 
-    __slots__ = ("end", "start")
-
-    def __init__(self, start: date, end: date) -> None:
-        self.start: Final = start
-        self.end: Final = end
+    start: date
+    end: date
 
     @property
     def days(self) -> int:
         """Number of days of service, both ends included."""
         return (self.end - self.start).days + 1
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Term):
-            return NotImplemented
-        return self.start == other.start and self.end == other.end
-
-    def __hash__(self) -> int:
-        return hash((self.start, self.end))
-
-    def __repr__(self) -> str:
-        return f"Term({self.start!r}, {self.end!r})"
-
 
 @lru_cache(maxsize=4_096)
 def years_fraction(months: int, days: int) -> Decimal:
-    """Months / 12 plus days / 365; memoised, as terms come in a handful of lengths.
-
-    A one-year term gives the `ONE` constant itself (12 / 12 is exactly `Decimal(1)`), which
-    lets pricing skip a multiplication by one (spend.py)."""
-    if months == 12 and not days:
-        return ONE
+    """Months / 12 plus days / 365; memoised, as terms come in a handful of lengths."""
     value = Decimal(months) / _TWELVE
     return value + Decimal(days) / _DAYS_PER_YEAR if days else value
 
 
 def anniversary(start: date, months: int) -> date:
     """`start` moved by `months`; a missing day rolls forward to the 1st of the next month."""
-    index = start.year * 12 + start.month - 1 + months
-    year, month = divmod(index, 12)
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
     month += 1
-    if start.day <= _days_in_month(year, month):
+    if start.day <= calendar.monthrange(year, month)[1]:
         return date(year, month, start.day)
     return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    """`calendar.monthrange(year, month)[1]`, without a call into Python code (compiled)."""
-    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-        return 29
-    return _DAYS_IN_MONTH[month - 1]
-
-
-_DAYS_IN_MONTH: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @lru_cache(maxsize=65_536)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sync.sandbox.server import ServedApp, serve_in_thread
+from crm_sandbox.server import ServedApp, serve_in_thread
 
 
 class CurrentSandbox:

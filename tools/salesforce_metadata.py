@@ -1,7 +1,7 @@
 """Generate the Salesforce metadata (source format) for the custom fields the service needs.
 
 Every custom field the default mapping reads or writes, and the NPS_Response__c object, are
-rendered from the sandbox org's schema (sync/sandbox/salesforce/schema.yaml), so the
+rendered from the sandbox org's schema (crm_sandbox/salesforce/schema.yaml), so the
 deployable metadata, the sandbox and the mapping cannot drift apart; a test compares the
 committed files with this generator's output.
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, Schema
 from mappings import load_default
 from mappings.schema import Mapping, PerFromField, field_names
-from sync.sandbox.salesforce.schema import FieldDef, ObjectDef, Schema
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "salesforce"

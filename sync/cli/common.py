@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,3 +54,23 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 
 def echo_err(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+SANDBOX_EXTRA_HINT = "pip install 'renewal-sync[sandbox]' (make install does)"
+
+
+def require_sandbox(command: str) -> None:
+    """Exit 2 with what to install when the sandbox extra (crm_sandbox and Werkzeug) is missing.
+
+    The service never imports the sandboxes; only `demo` and `sandbox serve` need them.
+    """
+    try:
+        importlib.import_module("crm_sandbox.server")
+    except ImportError as error:
+        missing = error.name or "crm_sandbox"
+        typer.echo(
+            f"`renewal-sync {command}` needs the CRM sandboxes, and {missing!r} is not "
+            f"installed: {SANDBOX_EXTRA_HINT}",
+            err=True,
+        )
+        raise typer.Exit(CONFIG_EXIT) from None

@@ -1,21 +1,17 @@
-"""`renewal-sync sandbox serve`: a Salesforce org or a HubSpot portal on 127.0.0.1, for day one."""
+"""`renewal-sync sandbox serve`: a Salesforce org or a HubSpot portal on 127.0.0.1, for day one.
+
+The emulators are the `crm_sandbox` package, installed by the `sandbox` extra; this module
+declares the command only and loads the extra when the command runs.
+"""
 
 from __future__ import annotations
 
-import shlex
-import signal
-import sys
-import tempfile
-import threading
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
-from sync.sandbox.factory import build_sandbox, opportunities_for
-from sync.sandbox.faults import FaultRule, parse_fault
-from sync.sandbox.server import serve_in_thread
+from sync.cli.common import require_sandbox
 
 app = typer.Typer(help="Run a CRM sandbox (a stateful emulator) on loopback.", no_args_is_help=True)
 
@@ -39,40 +35,7 @@ def serve(  # noqa: PLR0917 - typer maps each parameter to one option
     ] = None,
 ) -> None:
     """Serve until Ctrl-C; first print `export` lines that point the service and a client at it."""
-    rules = _parse_faults(fault or [])
-    data_day = date.fromisoformat(today) if today else datetime.now(UTC).date()
-    sandbox = build_sandbox(
-        crm,
-        opportunities=opportunities_for(accounts),
-        seed=seed,
-        today=data_day,
-        faults=rules,
-        daily_limit=daily_limit,
-    )
-    certs = None
-    if crm == "salesforce":  # simple-salesforce only builds https:// URLs
-        certs = tls_dir or Path(tempfile.mkdtemp(prefix="renewal-sync-sandbox-"))
-    served = serve_in_thread(sandbox.wsgi_app, port=port, tls_dir=certs)
-    exports = sandbox.env_exports(served.url, str(served.ca_bundle) if served.ca_bundle else None)
-    for name, value in {"RENEWAL_SYNC_CRM": crm, **exports}.items():
-        typer.echo(f"export {name}={shlex.quote(value)}")
-    print(
-        f"# {crm} sandbox serving at {served.url}; calls: {served.url}/__sandbox__/calls",
-        file=sys.stderr,
-    )
-    _wait_for_signal()
-    served.stop()
+    require_sandbox("sandbox serve")
+    from sync.cli import sandbox_serve  # noqa: PLC0415 - the sandbox extra, only here
 
-
-def _parse_faults(specs: list[str]) -> tuple[FaultRule, ...]:
-    try:
-        return tuple(parse_fault(spec) for spec in specs)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--fault") from None
-
-
-def _wait_for_signal() -> None:
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    sandbox_serve.serve(crm, port, accounts, seed, today, fault, daily_limit, tls_dir)

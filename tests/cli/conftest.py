@@ -16,11 +16,11 @@ import pytest
 import structlog
 from typer.testing import CliRunner, Result
 
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.datagen import generate
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import ServedApp
 from sync.cli.main import app
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.datagen import generate
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp
 from tests.served import CurrentSandbox
 
 TODAY = date(2026, 11, 21)

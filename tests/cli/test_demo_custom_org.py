@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.datagen import generate, iter_accounts
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.salesforce.loader import Layout, Loader
 from mappings import load
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.datagen import generate, iter_accounts
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.salesforce.loader import Layout, Loader
 from tests.cli.conftest import START, TODAY, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPING = ROOT / "docs" / "examples" / "custom-org.salesforce.yaml"
-SCHEMA = ROOT / "sync" / "sandbox" / "salesforce" / "schema_custom_org.yaml"
+SCHEMA = ROOT / "crm_sandbox" / "salesforce" / "schema_custom_org.yaml"
 DEMO_ENV = (
     "SF_INSTANCE_URL", "SF_LOGIN_URL", "SF_ACCESS_TOKEN", "SF_CLIENT_ID", "SF_CLIENT_SECRET",
     "SF_USERNAME", "SF_API_VERSION", "REQUESTS_CA_BUNDLE", "RENEWAL_SYNC_CRM", "DATABASE_URL",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.salesforce.schema import PicklistValue
 from mappings import default_path
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.salesforce.schema import PicklistValue
 from tests.cli.conftest import invoke
 
 DEFAULT = "mappings/defaults/salesforce.yaml"

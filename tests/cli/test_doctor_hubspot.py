@@ -8,10 +8,10 @@ from datetime import UTC, datetime, time
 import pytest
 from typer.testing import CliRunner
 
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.server import serve_in_thread
 from sync.cli.main import app
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.server import serve_in_thread
 from tests.cli.conftest import TODAY
 
 

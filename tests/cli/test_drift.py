@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from crm_sandbox.salesforce import SalesforceSandbox
 from mappings import load_default
 from sync.connectors.salesforce import connect_salesforce
 from sync.pipeline.run import RunResult, run_once
-from sync.sandbox.salesforce import SalesforceSandbox
 from sync.settings import load_settings
 from sync.state import StateStore
 from tests.cli.conftest import TODAY, invoke, new_sandbox, tick

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from crm_sandbox.salesforce import SalesforceSandbox
 from mappings import default_path, load
 from sync.connectors.salesforce import connect_salesforce
 from sync.pipeline.run import RunResult, run_once
-from sync.sandbox.salesforce import SalesforceSandbox
 from sync.settings import load_settings
 from sync.state import StateStore
 from tests.cli.conftest import invoke, new_sandbox, tick

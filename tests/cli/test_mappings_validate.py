@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crm_sandbox.salesforce import SalesforceSandbox
 from mappings import default_path
-from sync.sandbox.salesforce import SalesforceSandbox
 from tests.cli.conftest import invoke
 
 DEFAULT = default_path("salesforce").read_text(encoding="utf-8")

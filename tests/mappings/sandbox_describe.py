@@ -10,7 +10,7 @@ import yaml
 
 from mappings.describe_check import Describe, FieldInfo
 
-ROOT = Path(__file__).resolve().parents[2] / "sync" / "sandbox"
+ROOT = Path(__file__).resolve().parents[2] / "crm_sandbox"
 SF_SYSTEM = ("Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "SystemModstamp")
 
 

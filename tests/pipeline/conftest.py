@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.datagen import generate
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.datagen import generate
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import ServedApp
 from sync.state import StateStore
 from tests.db_fixtures import DbTarget
 from tests.pipeline.harness import TODAY, Harness

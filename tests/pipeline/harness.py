@@ -15,12 +15,12 @@ from typing import Any
 
 import requests
 
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import ServedApp
 from mappings import Mapping, load_default
 from sync.connectors.salesforce import RetryPolicy, connect_salesforce
 from sync.core.ports import CrmPort
 from sync.pipeline.run import RunResult, run_once
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp
 from sync.settings import Settings
 from sync.state import StateStore
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sync.sandbox.datagen import generate
-from sync.sandbox.records import AccountBundle, GenAccount, GenDiscount, GenLine, GenOrder
-from sync.sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.datagen import generate
+from crm_sandbox.records import AccountBundle, GenAccount, GenDiscount, GenLine, GenOrder
+from crm_sandbox.salesforce import SalesforceSandbox
 from tests.pipeline.conftest import new_sandbox
 from tests.pipeline.harness import TODAY
 

@@ -10,15 +10,15 @@ from typing import Any
 import hubspot
 import pytest
 
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.hubspot.loader import Loader
+from crm_sandbox.hubspot.loader import _nps as feedback
+from crm_sandbox.records import AccountBundle, GenAccount, GenCase, GenNps, GenUser
+from crm_sandbox.server import ServedApp, serve_in_thread
 from mappings import load_default
 from sync.connectors.hubspot import connect_hubspot
 from sync.pipeline.run import SignalSource, run_once
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.hubspot.loader import Loader
-from sync.sandbox.hubspot.loader import _nps as feedback
-from sync.sandbox.records import AccountBundle, GenAccount, GenCase, GenNps, GenUser
-from sync.sandbox.server import ServedApp, serve_in_thread
 from sync.settings import Settings
 from tests.pipeline.harness import TODAY, Harness
 from tests.pipeline.scenarios import worked_example_sandbox

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from crm_sandbox.faults import FaultKind, FaultRule
 from sync.core.ports import CrmPort, FlatRecord, Position, PulledPage, StreamSpec, WriteOutcome
-from sync.sandbox.faults import FaultKind, FaultRule
 from tests.db_fixtures import DbTarget
 from tests.pipeline.conftest import new_sandbox
 from tests.pipeline.harness import Harness, crm_state

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.datagen import generate
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.server import ServedApp, serve_in_thread
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.datagen import generate
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.server import ServedApp, serve_in_thread
 from sync.state import StateStore
 from tests.db_fixtures import DbTarget
 from tests.pipeline_hubspot.harness import NO_WINDOW, TODAY, FakeTime, Harness

@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.hubspot.associations import TYPES
+from crm_sandbox.hubspot.store import Record
+from crm_sandbox.server import ServedApp
 from mappings import Mapping, load_default
 from sync.connectors.hubspot import HubSpotAdapter, RetryPolicy, connect_hubspot
 from sync.core.ports import CrmPort
 from sync.pipeline.run import RunResult, run_once
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.hubspot.associations import TYPES
-from sync.sandbox.hubspot.store import Record
-from sync.sandbox.server import ServedApp
 from sync.settings import Settings
 from sync.state import StateStore
 

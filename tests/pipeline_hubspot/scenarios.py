@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sync.sandbox.datagen import generate
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.records import AccountBundle, GenAccount, GenOrder
+from crm_sandbox.datagen import generate
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.records import AccountBundle, GenAccount, GenOrder
 from tests.pipeline.scenarios import contract
 from tests.pipeline_hubspot.conftest import new_sandbox
 from tests.pipeline_hubspot.harness import TODAY

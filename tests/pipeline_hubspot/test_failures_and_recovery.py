@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from crm_sandbox.faults import FaultKind, FaultRule
 from sync.connectors.hubspot import RetryPolicy
 from sync.core.ports import AuthenticationError, Position, PulledPage, StreamSpec
-from sync.sandbox.faults import FaultKind, FaultRule
 from tests.db_fixtures import DbTarget
 from tests.pipeline.test_failures_and_recovery import CrashingPort, SimulatedCrash
 from tests.pipeline_hubspot.conftest import MakeHarness, new_sandbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sync.sandbox.hubspot.store import Record
+from crm_sandbox.hubspot.store import Record
 from tests.pipeline_hubspot.conftest import MakeHarness
 from tests.pipeline_hubspot.harness import KEY, Harness, midnight_utc
 from tests.pipeline_hubspot.scenarios import contract, worked_example_sandbox

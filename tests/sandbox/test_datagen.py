@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from sync.sandbox._gen_people import account_name
-from sync.sandbox.datagen import generate, iter_accounts
-from sync.sandbox.records import AccountBundle, Dataset, GenOrder, GenProduct
+from crm_sandbox._gen_people import account_name
+from crm_sandbox.datagen import generate, iter_accounts
+from crm_sandbox.records import AccountBundle, Dataset, GenOrder, GenProduct
 
 TODAY = date(2026, 3, 14)
 ONE_DAY = timedelta(days=1)

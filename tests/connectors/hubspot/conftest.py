@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.hubspot.associations import TYPES
+from crm_sandbox.server import ServedApp, serve_in_thread
 from sync.connectors.hubspot import HubSpotAdapter, RetryPolicy, connect_hubspot
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.hubspot.associations import TYPES
-from sync.sandbox.server import ServedApp, serve_in_thread
 from sync.settings import Settings
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from crm_sandbox.hubspot import HubSpotSandbox
 from sync.connectors.hubspot import HubSpotAdapter
-from sync.sandbox.hubspot import HubSpotSandbox
 from tests.connectors.hubspot.conftest import KEY
 
 

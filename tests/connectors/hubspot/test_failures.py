@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 from hubspot.crm.objects.exceptions import ApiException as ObjectsApiError
 
+from crm_sandbox.faults import FaultKind, FaultRule
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.server import ServedApp
 from sync.connectors.hubspot import HubSpotAdapter
 from sync.connectors.hubspot.door import _retry_after as retry_after
 from sync.core.ports import (
@@ -15,9 +18,6 @@ from sync.core.ports import (
     SchemaDriftError,
     StreamSpec,
 )
-from sync.sandbox.faults import FaultKind, FaultRule
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.server import ServedApp
 from tests.connectors.hubspot.conftest import (
     KEY,
     LATER,

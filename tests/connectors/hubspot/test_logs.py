@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
+from crm_sandbox.faults import FaultKind, FaultRule
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.server import ServedApp
 from sync.core.logs import configure_logging, get_logger
 from sync.core.ports import AuthenticationError, StreamSpec
-from sync.sandbox.faults import FaultKind, FaultRule
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.server import ServedApp
 from tests.connectors.hubspot.conftest import LATER, FakeTime, add, connect
 
 COMPANIES = StreamSpec("account", "companies", ("id", "name"))

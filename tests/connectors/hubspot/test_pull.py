@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.hubspot import HubSpotSandbox
 from sync.connectors.hubspot import HubSpotAdapter
 from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.hubspot import HubSpotSandbox
 from tests.connectors.hubspot.conftest import (
     ASSOC_READ,
     KEY,

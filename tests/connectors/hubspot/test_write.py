@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from crm_sandbox.faults import FaultKind, FaultRule
+from crm_sandbox.hubspot import HubSpotSandbox
 from mappings import AssociationWrite
 from sync.connectors.hubspot import HubSpotAdapter
 from sync.connectors.hubspot.values import date_ms, wire
 from sync.core.ports import RECORD_ID, StreamSpec
-from sync.sandbox.faults import FaultKind, FaultRule
-from sync.sandbox.hubspot import HubSpotSandbox
 from tests.connectors.hubspot.conftest import (
     ARCHIVE,
     ASSOC_CREATE,

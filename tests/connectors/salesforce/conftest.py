@@ -15,10 +15,10 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import ServedApp
 from sync.connectors.salesforce import RetryPolicy, SalesforceAdapter, connect_salesforce
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp
 from sync.settings import Settings
 from tests.served import CurrentSandbox
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from crm_sandbox.salesforce import SalesforceSandbox
 from sync.connectors.salesforce import SalesforceAdapter
 from sync.core.ports import FieldInfo
-from sync.sandbox.salesforce import SalesforceSandbox
 
 
 def test_describe_gives_types_flags_picklists_and_references(

@@ -9,6 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from crm_sandbox.faults import FaultKind, FaultRule
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import ServedApp
 from sync.connectors.salesforce import SalesforceAdapter
 from sync.core.ports import (
     AuthenticationError,
@@ -17,9 +20,6 @@ from sync.core.ports import (
     SchemaDriftError,
     StreamSpec,
 )
-from sync.sandbox.faults import FaultKind, FaultRule
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp
 from sync.settings import Settings
 from tests.connectors.salesforce.conftest import (
     QUERY_ALL,

@@ -11,12 +11,12 @@ import pytest
 import requests
 import structlog
 
+from crm_sandbox.faults import FaultKind, FaultRule
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import ServedApp
 from sync.connectors.salesforce import RetryPolicy, connect_salesforce
 from sync.core.logs import configure_logging, get_logger
 from sync.core.ports import AuthenticationError, StreamSpec
-from sync.sandbox.faults import FaultKind, FaultRule
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp
 from sync.settings import Settings
 from tests.connectors.salesforce.conftest import START, TOKEN, add_accounts, client_credentials
 

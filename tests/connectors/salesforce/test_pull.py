@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.datagen import generate
+from crm_sandbox.salesforce import SalesforceSandbox
 from sync.connectors.salesforce import SalesforceAdapter
 from sync.connectors.salesforce.pull import parse_modstamp
 from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.datagen import generate
-from sync.sandbox.salesforce import SalesforceSandbox
 from tests.connectors.salesforce.conftest import QUERY_ALL, START, add, add_accounts
 
 ACCOUNTS = StreamSpec("account", "Account", ("Name", "Segment__c"))

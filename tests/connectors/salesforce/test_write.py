@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_sandbox.faults import FaultKind, FaultRule
+from crm_sandbox.salesforce import SalesforceSandbox
 from sync.connectors.salesforce import SalesforceAdapter
 from sync.connectors.salesforce.write import body_of
 from sync.core.ports import WriteOutcome
-from sync.sandbox.faults import FaultKind, FaultRule
-from sync.sandbox.salesforce import SalesforceSandbox
 from tests.connectors.salesforce.conftest import (
     UPDATE_PATH,
     UPSERT_PATH,

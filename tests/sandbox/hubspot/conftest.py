@@ -17,9 +17,9 @@ import hubspot
 import pytest
 from urllib3.util.retry import Retry
 
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.server import ServedApp, serve_in_thread
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.server import ServedApp, serve_in_thread
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

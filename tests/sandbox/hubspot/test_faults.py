@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 import urllib3
 
-from sync.sandbox.faults import FaultKind, FaultRule, parse_fault
+from crm_sandbox.faults import FaultKind, FaultRule, parse_fault
 from tests.sandbox.hubspot.conftest import api_error, make_client
 
 # Error bodies and statuses (401, 423, 429, 5xx): https://developers.hubspot.com/docs/api-reference/error-handling

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.hubspot import HubSpotSandbox
 from tests.sandbox.hubspot.conftest import START, FakeMonotonic, api_error, make_client
 
 # Limits, the 429 body (errorType RATE_LIMIT, policyName) and the X-HubSpot-RateLimit-* headers:

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from sync.sandbox.hubspot import HubSpotSandbox
-from sync.sandbox.records import (
+from crm_sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.records import (
     AccountBundle,
     GenAccount,
     GenCase,
@@ -124,7 +124,7 @@ def test_loaded_records_are_served(client, sandbox) -> None:
 
 
 def test_a_generated_dataset_loads_fast() -> None:
-    datagen = pytest.importorskip("sync.sandbox.datagen")
+    datagen = pytest.importorskip("crm_sandbox.datagen")
     dataset = datagen.generate(2_000, seed=7, today=date(2026, 1, 5))
     sandbox = HubSpotSandbox()
     began = time.perf_counter()

@@ -7,7 +7,7 @@ from datetime import timedelta
 import hubspot
 import pytest
 
-from sync.sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.hubspot import HubSpotSandbox
 from tests.sandbox.hubspot.conftest import api_error
 
 

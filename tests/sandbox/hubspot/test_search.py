@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sync.sandbox.hubspot import HubSpotSandbox
+from crm_sandbox.hubspot import HubSpotSandbox
 from tests.sandbox.hubspot.conftest import api_error
 
 # Limits and request shape: https://developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm

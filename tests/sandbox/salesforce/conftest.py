@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from simple_salesforce import Salesforce
 
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.salesforce.ids import IdFactory
-from sync.sandbox.server import ServedApp
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.salesforce.ids import IdFactory
+from crm_sandbox.server import ServedApp
 from tests.served import CurrentSandbox
 
 START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)

@@ -29,9 +29,9 @@ from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceRefusedRequest
 
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import ServedApp
 from tests.sandbox.salesforce.conftest import Client, content
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from sync.sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.salesforce import SalesforceSandbox
 from tests.sandbox.salesforce.conftest import Client, add, add_accounts, content, unused_id
 
 

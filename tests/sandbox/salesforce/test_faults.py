@@ -16,9 +16,9 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceGeneralError
 
-from sync.sandbox.faults import FaultKind, FaultRule, parse_fault
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.server import ServedApp
+from crm_sandbox.faults import FaultKind, FaultRule, parse_fault
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import ServedApp
 from tests.sandbox.salesforce.conftest import Client, content
 
 

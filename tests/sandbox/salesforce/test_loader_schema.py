@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from sync.sandbox.records import (
+from crm_sandbox.records import (
     AccountBundle,
     Dataset,
     GenAccount,
@@ -25,8 +25,8 @@ from sync.sandbox.records import (
     GenProduct,
     GenUser,
 )
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.salesforce.ids import IdFactory, to18
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.salesforce.ids import IdFactory, to18
 from tests.sandbox.salesforce.conftest import Client, content
 
 TODAY = date(2026, 11, 21)
@@ -165,7 +165,7 @@ def test_load_maps_orders_lines_cases_and_nps(sf: Client, sandbox: SalesforceSan
 
 
 def test_load_streams_a_generated_dataset(sandbox: SalesforceSandbox) -> None:
-    datagen = pytest.importorskip("sync.sandbox.datagen")
+    datagen = pytest.importorskip("crm_sandbox.datagen")
     dataset = datagen.generate(200, seed=3, today=TODAY)
     sandbox.load(dataset)
     assert len(sandbox.records("Opportunity")) == 200

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from sync.sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.salesforce import SalesforceSandbox
 from tests.sandbox.salesforce.conftest import Client, add, add_accounts, content
 
 

@@ -20,8 +20,8 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from sync.sandbox.clock import SandboxClock
-from sync.sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.clock import SandboxClock
+from crm_sandbox.salesforce import SalesforceSandbox
 from tests.sandbox.salesforce.conftest import Client, add, content
 
 

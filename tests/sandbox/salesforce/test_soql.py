@@ -14,9 +14,9 @@ import pytest
 from simple_salesforce import format_soql
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from sync.sandbox.salesforce import SalesforceSandbox
-from sync.sandbox.salesforce.errors import ApiError
-from sync.sandbox.salesforce.soql_parser import BoolOp, Compare, Not, parse
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.salesforce.errors import ApiError
+from crm_sandbox.salesforce.soql_parser import BoolOp, Compare, Not, parse
 from tests.sandbox.salesforce.conftest import Client, add, add_accounts, content
 
 

@@ -1,0 +1,323 @@
+"""The WSGI app: routing, the call ledger, faults, authentication, limits, JSON answers.
+
+Per request, in order: match the route (unknown paths answer 404 NOT_FOUND); record the call
+in the ledger under its endpoint template, whatever happens next; fire faults (latency,
+http_status with a Salesforce-style body, expired_session); authenticate the bearer token;
+count the call against the daily allowance; run the handler under the org's lock; add
+Sforce-Limit-Info; and for a lost_response fault drop the connection after the write
+committed. The /__sandbox__ control routes are for humans poking a served sandbox and are
+neither recorded nor counted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from crm_sandbox.calls import CallLedger
+from crm_sandbox.faults import FaultKind, FaultRule, parse_fault
+from crm_sandbox.salesforce import collections, rows
+from crm_sandbox.salesforce.errors import ApiError, OAuthError, not_found
+from crm_sandbox.salesforce.org import Org, Reply
+from crm_sandbox.salesforce.query import batch_size
+from crm_sandbox.server import drop_connection
+
+if TYPE_CHECKING:
+    from crm_sandbox.salesforce.auth import Sessions, TokenEndpoint
+
+TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 - a URL path, not a secret
+JSON_TYPE = "application/json;charset=UTF-8"
+_FAULT_BODIES = {
+    429: ("REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."),
+    500: (
+        "UNKNOWN_EXCEPTION",
+        "An unexpected error occurred. Please include this ErrorId if you contact support: "
+        "1234567890-12345 (-1234567890)",
+    ),
+    502: ("SERVER_UNAVAILABLE", "Bad gateway"),
+    503: ("SERVER_UNAVAILABLE", "Server temporarily unavailable. Please retry your request."),
+}
+Handler = Callable[[Org, Request, dict[str, str]], Reply]
+
+
+def _routes(version: str) -> list[tuple[str, str, Handler]]:
+    data = f"/services/data/v{version}"
+    q = "query"
+    return [
+        (
+            "GET",
+            "/services/data",
+            lambda o, r, a: Reply(200, [{"label": "Spring '24", "url": data, "version": version}]),
+        ),
+        (
+            "GET",
+            data,
+            lambda o, r, a: Reply(
+                200,
+                {
+                    "sobjects": f"{data}/sobjects",
+                    "query": f"{data}/query",
+                    "queryAll": f"{data}/queryAll",
+                    "limits": f"{data}/limits",
+                    "composite": f"{data}/composite",
+                },
+            ),
+        ),
+        ("GET", f"{data}/limits", lambda o, r, a: rows.limits(o)),
+        ("GET", f"{data}/{q}", lambda o, r, a: _query(o, r, include_deleted=False)),
+        ("GET", f"{data}/queryAll", lambda o, r, a: _query(o, r, include_deleted=True)),
+        ("GET", f"{data}/{q}/<locator>", lambda o, r, a: Reply(200, o.queries.more(a["locator"]))),
+        (
+            "GET",
+            f"{data}/queryAll/<locator>",
+            lambda o, r, a: Reply(200, o.queries.more(a["locator"])),
+        ),
+        ("GET", f"{data}/sobjects", lambda o, r, a: rows.describe_all(o)),
+        ("GET", f"{data}/sobjects/<sobject>", lambda o, r, a: rows.sobject_info(o, a["sobject"])),
+        (
+            "POST",
+            f"{data}/sobjects/<sobject>",
+            lambda o, r, a: rows.create(o, r.method, r.path, a["sobject"], _json(r)),
+        ),
+        (
+            "GET",
+            f"{data}/sobjects/<sobject>/describe",
+            lambda o, r, a: rows.describe(o, a["sobject"]),
+        ),
+        (
+            "GET",
+            f"{data}/sobjects/<sobject>/<id>",
+            lambda o, r, a: rows.get(o, a["sobject"], a["id"], r.args.get("fields")),
+        ),
+        (
+            "PATCH",
+            f"{data}/sobjects/<sobject>/<id>",
+            lambda o, r, a: rows.update(o, r.method, r.path, a["sobject"], a["id"], _json(r)),
+        ),
+        (
+            "DELETE",
+            f"{data}/sobjects/<sobject>/<id>",
+            lambda o, r, a: rows.delete(o, r.method, r.path, a["sobject"], a["id"]),
+        ),
+        (
+            "GET",
+            f"{data}/sobjects/<sobject>/<field>/<path:value>",
+            lambda o, r, a: rows.get_by_external(
+                o, a["sobject"], a["field"], a["value"], r.args.get("fields")
+            ),
+        ),
+        (
+            "PATCH",
+            f"{data}/sobjects/<sobject>/<field>/<path:value>",
+            lambda o, r, a: rows.upsert(
+                o, r.method, r.path, a["sobject"], a["field"], a["value"], _json(r)
+            ),
+        ),
+        (
+            "POST",
+            f"{data}/composite/sobjects",
+            lambda o, r, a: collections.create(o, r.method, r.path, _json(r)),
+        ),
+        (
+            "PATCH",
+            f"{data}/composite/sobjects",
+            lambda o, r, a: collections.update(o, r.method, r.path, _json(r)),
+        ),
+        (
+            "DELETE",
+            f"{data}/composite/sobjects",
+            lambda o, r, a: collections.delete(
+                o, r.method, r.path, r.args.get("ids", ""), _flag(r.args.get("allOrNone"))
+            ),
+        ),
+        (
+            "GET",
+            f"{data}/composite/sobjects/<sobject>",
+            lambda o, r, a: collections.retrieve(
+                o, a["sobject"], r.args.get("ids", ""), r.args.get("fields", "")
+            ),
+        ),
+        (
+            "PATCH",
+            f"{data}/composite/sobjects/<sobject>/<field>",
+            lambda o, r, a: collections.upsert(
+                o, r.method, r.path, a["sobject"], a["field"], _json(r)
+            ),
+        ),
+    ]
+
+
+def _template(rule: str) -> str:
+    return rule.replace("<path:", "{").replace("<", "{").replace(">", "}")
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() == "true"
+
+
+def _json(request: Request) -> Any:
+    try:
+        return json.loads(request.get_data(as_text=True) or "null")
+    except ValueError:
+        raise ApiError(
+            400, "JSON_PARSER_ERROR", "Unexpected character in the request body"
+        ) from None
+
+
+def _query(org: Org, request: Request, *, include_deleted: bool) -> Reply:
+    soql = request.args.get("q")
+    if not soql:
+        raise ApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
+    batch = batch_size(request.headers.get("Sforce-Query-Options"))
+    today = org.clock.now().date()
+    return Reply(
+        200, org.queries.run(soql, include_deleted=include_deleted, batch=batch, today=today)
+    )
+
+
+class SalesforceApp:
+    """The callable handed to a WSGI server; one per SalesforceSandbox."""
+
+    def __init__(
+        self, org: Org, ledger: CallLedger, sessions: Sessions, tokens: TokenEndpoint
+    ) -> None:
+        self.org, self.ledger, self.sessions, self.tokens = org, ledger, sessions, tokens
+        self.handlers: dict[str, tuple[Handler, str]] = {}
+        rules = []
+        for index, (method, path, handler) in enumerate(_routes(org.version)):
+            endpoint = f"r{index}"
+            rules.append(Rule(path, methods=[method], endpoint=endpoint))
+            self.handlers[endpoint] = (handler, _template(path))
+        self.urls = Map(rules, strict_slashes=False, merge_slashes=False)
+        self._adapter = self.urls.bind("localhost")
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path.rstrip("/") or "/"
+        if path.startswith("/__sandbox__"):
+            return self.control(request, path)
+        if path == TOKEN_PATH and request.method == "POST":
+            self.ledger.record("POST", TOKEN_PATH, write=False)
+            return self.token(request)
+        try:
+            endpoint, args = self._adapter.match(path, method=request.method)
+        except HTTPException:
+            self.ledger.record(request.method, "(unmatched)")
+            return self.error_response(not_found(), counted=False)
+        handler, template = self.handlers[str(endpoint)]
+        self.ledger.record(request.method, template)
+        return self.api(request, handler, dict(args), counted=path != "/services/data")
+
+    def api(
+        self, request: Request, handler: Handler, args: dict[str, str], *, counted: bool
+    ) -> Response:
+        faults = self.org.faults.fire(request.method, request.path)
+        kinds = {rule.kind: rule for rule in faults}
+        if FaultKind.LATENCY in kinds:
+            time.sleep(kinds[FaultKind.LATENCY].seconds)
+        try:
+            if FaultKind.HTTP_STATUS in kinds:
+                return self.fault_response(kinds[FaultKind.HTTP_STATUS])
+            if FaultKind.EXPIRED_SESSION in kinds:
+                self.sessions.revoke(request.headers.get("Authorization"))
+            user = self.sessions.run_as
+            if counted:  # everything but the versions list needs a session and is counted
+                user = self.sessions.user_for(request.headers.get("Authorization"))
+                self.org.allowance.consume()
+            with self.org.store.lock:
+                self.org.writer.current_user = lambda: user
+                reply = handler(self.org, request, args)
+        except ApiError as error:
+            return self.error_response(error, counted=counted)
+        if FaultKind.LOST_RESPONSE in kinds:
+            drop_connection(request.environ)
+        return self.json_response(reply.status, reply.body, counted=counted)
+
+    def token(self, request: Request) -> Response:
+        form = dict(request.form.items())
+        faults = self.org.faults.fire("POST", TOKEN_PATH)
+        status_faults = [f for f in faults if f.kind is FaultKind.HTTP_STATUS]
+        if status_faults:
+            return self.fault_response(status_faults[0])
+        try:
+            body = self.tokens.grant(
+                form, request.headers.get("Authorization"), request.host_url.rstrip("/")
+            )
+        except OAuthError as error:
+            return self.json_response(
+                error.status,
+                {"error": error.error, "error_description": error.description},
+                counted=False,
+            )
+        return self.json_response(200, body, counted=False)
+
+    def control(self, request: Request, path: str) -> Response:
+        if path == "/__sandbox__/calls" and request.method == "GET":
+            return self.json_response(
+                200,
+                {
+                    "total": self.ledger.total,
+                    "writes": self.ledger.writes,
+                    "calls": self.ledger.snapshot(),
+                },
+                counted=False,
+            )
+        if path == "/__sandbox__/faults" and request.method == "POST":
+            spec = request.get_data(as_text=True).strip()
+            try:
+                rule = self.org.faults.add(parse_fault(spec))
+            except ValueError as error:
+                return self.json_response(400, {"error": str(error)}, counted=False)
+            return self.json_response(201, {"added": _describe_rule(rule)}, counted=False)
+        if path == "/__sandbox__/faults" and request.method == "DELETE":
+            self.org.faults.clear()
+            return self.json_response(200, {"cleared": True}, counted=False)
+        if path == "/__sandbox__/faults" and request.method == "GET":
+            return self.json_response(
+                200, {"rules": [_describe_rule(r) for r in self.org.faults.rules]}, counted=False
+            )
+        return self.json_response(404, {"error": "unknown sandbox control route"}, counted=False)
+
+    def fault_response(self, rule: FaultRule) -> Response:
+        code, message = _FAULT_BODIES.get(rule.status, ("UNKNOWN_EXCEPTION", "Injected fault"))
+        return self.json_response(
+            rule.status, [{"message": message, "errorCode": code}], counted=False
+        )
+
+    def error_response(self, error: ApiError, *, counted: bool) -> Response:
+        return self.json_response(error.status, error.body(), counted=counted)
+
+    def json_response(self, status: int, body: Any, *, counted: bool) -> Response:
+        payload = b"" if body is None else json.dumps(body).encode()
+        response = Response(
+            payload, status=status, content_type=JSON_TYPE if body is not None else None
+        )
+        if counted:
+            response.headers["Sforce-Limit-Info"] = self.org.allowance.header
+        return response
+
+
+def _describe_rule(rule: FaultRule) -> dict[str, Any]:
+    return {
+        "kind": rule.kind.value,
+        "status": rule.status,
+        "share": rule.share,
+        "times": rule.times,
+        "after": rule.after,
+        "seconds": rule.seconds,
+        "path": rule.path_contains,
+        "methods": sorted(rule.methods) if rule.methods else None,
+        "fired": rule.fired,
+    }

@@ -1,0 +1,325 @@
+"""Run a parsed SOQL query against the store: resolve names, filter, sort, project.
+
+Name resolution happens before any row is read, so an unknown column or relationship is an
+INVALID_FIELD error even on an empty table, with the real message text. Semantics kept from
+the vendor: text comparisons and LIKE ignore case; `!=` and NOT IN match nulls; ORDER BY
+sorts ASC NULLS FIRST / DESC NULLS LAST unless told otherwise; parent fields come back
+nested (`"Account": {"attributes": {...}, "Name": ...}`), a missing parent as null.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from crm_sandbox.salesforce.errors import ApiError
+from crm_sandbox.salesforce.ids import to18
+from crm_sandbox.salesforce.schema import (
+    ID_TYPES,
+    NUMERIC_TYPES,
+    TEXT_TYPES,
+    FieldDef,
+    ObjectDef,
+    Schema,
+)
+from crm_sandbox.salesforce.soql_parser import (
+    BoolOp,
+    Compare,
+    Expr,
+    FieldRef,
+    Literal,
+    Not,
+    Query,
+    located_error,
+)
+from crm_sandbox.salesforce.store import Row, Store
+from crm_sandbox.salesforce.values import format_datetime
+
+Predicate = Callable[[Row], bool]
+MAX_OFFSET = 2000
+_NO_COLUMN = (
+    "No such column '{name}' on entity '{entity}'. If you are attempting to use a custom field, "
+    "be sure to append the '__c' after the custom field name. Please reference your WSDL or "
+    "the describe call for the appropriate names."
+)
+_NO_RELATION = (
+    "Didn't understand relationship '{name}' in field path. If you are attempting to use a "
+    "custom relationship, be sure to append the '__r' after the custom relationship name. "
+    "Please reference your WSDL or the describe call for the appropriate names."
+)
+_NO_TYPE = (
+    "sObject type '{name}' is not supported. If you are attempting to use a custom object, be "
+    "sure to append the '__c' after the entity name. Please reference your WSDL or the describe "
+    "call for the appropriate names."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A field path resolved to lookups to follow and the leaf field."""
+
+    hops: tuple[tuple[str, str, str], ...]  # (lookup field, relationship name, target object)
+    leaf: FieldDef
+
+    def get(self, row: Row, store: Store) -> Any:
+        current: Row | None = row
+        for lookup, _, _ in self.hops:
+            parent_id = current.get(lookup) if current is not None else None
+            current = store.get(parent_id) if parent_id else None
+            if current is None:
+                return None
+        return current.get(self.leaf.name) if current is not None else None
+
+
+@dataclass(slots=True)
+class Plan:
+    """A query ready to run: its object, filter, sort and projection."""
+
+    obj: ObjectDef
+    query: Query
+    fields: list[Resolved]
+    predicate: Predicate
+    id_hint: set[str] | None
+
+    def rows(self, store: Store, include_deleted: bool) -> list[Row]:
+        table = store.table(self.obj.name)
+        source: Iterable[Row | None] = (
+            (table.get(i) for i in sorted(self.id_hint))
+            if self.id_hint is not None
+            else table.values()
+        )
+        return [
+            r for r in source
+            if r is not None and (include_deleted or not r.get("IsDeleted")) and self.predicate(r)
+        ]  # fmt: skip
+
+
+def plan(query: Query, schema: Schema, store: Store, today: date) -> Plan:
+    obj = schema.get(query.sobject)
+    if obj is None:
+        raise located_error(
+            "INVALID_TYPE", query.text, query.sobject_pos, _NO_TYPE.format(name=query.sobject)
+        )
+    fields = [resolve(obj, ref, query, schema) for ref in query.fields]
+    compiler = _Compiler(obj, query, schema, store, today)
+    predicate = compiler.compile(query.where) if query.where is not None else _always
+    if query.offset is not None and query.offset > MAX_OFFSET:
+        raise ApiError(
+            400, "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}"
+        )
+    return Plan(obj, query, fields, predicate, _id_hint(query.where))
+
+
+def resolve(obj: ObjectDef, ref: FieldRef, query: Query, schema: Schema) -> Resolved:
+    current = obj
+    hops: list[tuple[str, str, str]] = []
+    for part in ref.path[:-1]:
+        lookup = current.relationship(part)
+        target = schema.get(lookup.reference_to[0]) if lookup and lookup.reference_to else None
+        if lookup is None or target is None or lookup.relationship_name is None:
+            raise located_error(
+                "INVALID_FIELD", query.text, ref.pos, _NO_RELATION.format(name=part)
+            )
+        hops.append((lookup.name, lookup.relationship_name, target.name))
+        current = target
+    leaf = current.field(ref.path[-1])
+    if leaf is None:
+        message = _NO_COLUMN.format(name=ref.path[-1], entity=current.name)
+        raise located_error("INVALID_FIELD", query.text, ref.pos, message)
+    return Resolved(tuple(hops), leaf)
+
+
+def sort_rows(rows: list[Row], plan_: Plan, schema: Schema, store: Store) -> None:
+    for item in reversed(plan_.query.order_by):
+        resolved = resolve(plan_.obj, item.field, plan_.query, schema)
+        null_high = item.nulls_last != item.descending
+        text = resolved.leaf.type in TEXT_TYPES
+
+        def key(
+            row: Row, resolved: Resolved = resolved, text: bool = text, null_high: bool = null_high
+        ) -> tuple[int, Any]:
+            value = resolved.get(row, store)
+            if value is None:
+                return (1 if null_high else -1, 0)
+            return (0, value.casefold() if text and isinstance(value, str) else value)
+
+        rows.sort(key=key, reverse=item.descending)
+
+
+def project(row: Row, plan_: Plan, store: Store, version: str) -> dict[str, Any]:
+    """One query record in the REST shape, parents nested under their relationship names."""
+    out: dict[str, Any] = {"attributes": _attributes(plan_.obj.name, row["Id"], version)}
+    for resolved in plan_.fields:
+        _place(out, row, resolved, store, version)
+    return out
+
+
+def _place(out: dict[str, Any], row: Row, resolved: Resolved, store: Store, version: str) -> None:
+    target: dict[str, Any] = out
+    current: Row | None = row
+    for lookup, relationship, sobject in resolved.hops:
+        parent_id = current.get(lookup) if current is not None else None
+        current = store.get(parent_id) if parent_id else None
+        if current is None:
+            target.setdefault(relationship, None)
+            return
+        nested = target.get(relationship)
+        if nested is None:
+            nested = {"attributes": _attributes(sobject, current["Id"], version)}
+            target[relationship] = nested
+        target = nested
+    if current is not None:
+        target[resolved.leaf.name] = current.get(resolved.leaf.name)
+
+
+def _attributes(sobject: str, record_id: str, version: str) -> dict[str, str]:
+    return {"type": sobject, "url": f"/services/data/v{version}/sobjects/{sobject}/{record_id}"}
+
+
+def _always(row: Row) -> bool:
+    return True
+
+
+def _id_hint(where: Expr | None) -> set[str] | None:
+    """Ids to look at when the filter pins Id with = or IN (directly or in a top-level AND)."""
+    conjuncts = where.items if isinstance(where, BoolOp) and where.op == "AND" else (where,)
+    for item in conjuncts:
+        if (isinstance(item, Compare) and item.field.path == ("Id",)) or (
+            isinstance(item, Compare)
+            and len(item.field.path) == 1
+            and item.field.path[0].lower() == "id"
+        ):
+            values = item.value if isinstance(item.value, tuple) else (item.value,)
+            if item.op in {"=", "IN"} and all(v.kind == "string" for v in values):
+                return {full for v in values if (full := to18(str(v.value)))}
+    return None
+
+
+class _Compiler:
+    def __init__(
+        self, obj: ObjectDef, query: Query, schema: Schema, store: Store, today: date
+    ) -> None:
+        self.obj, self.query, self.schema, self.store, self.today = obj, query, schema, store, today
+
+    def compile(self, expr: Expr) -> Predicate:
+        if isinstance(expr, BoolOp):
+            parts = [self.compile(item) for item in expr.items]
+            if expr.op == "AND":
+                return lambda row: all(p(row) for p in parts)
+            return lambda row: any(p(row) for p in parts)
+        if isinstance(expr, Not):
+            inner = self.compile(expr.item)
+            return lambda row: not inner(row)
+        return self.compare(expr)
+
+    def compare(self, expr: Compare) -> Predicate:
+        resolved = resolve(self.obj, expr.field, self.query, self.schema)
+        store = self.store
+
+        def get(row: Row) -> Any:
+            value = resolved.get(row, store)
+            return (
+                value.casefold()
+                if isinstance(value, str) and resolved.leaf.type in TEXT_TYPES
+                else value
+            )
+
+        if isinstance(expr.value, tuple):
+            wanted = {self.literal(resolved.leaf, v) for v in expr.value}
+            if expr.op == "IN":
+                return lambda row: get(row) in wanted
+            return lambda row: get(row) not in wanted
+        if expr.value.kind == "dateliteral" and resolved.leaf.type == "datetime":
+            return _day_range(get, expr.op, self._day(expr.value.value))
+        value = self.literal(resolved.leaf, expr.value)
+        if expr.op == "LIKE":
+            pattern = _like(str(expr.value.value or ""))
+            return lambda row: (
+                isinstance(v := resolved.get(row, store), str) and bool(pattern.fullmatch(v))
+            )
+        return _operator(get, expr.op, value)
+
+    def literal(self, leaf: FieldDef, lit: Literal) -> Any:  # noqa: PLR0911 - one case per type
+        if lit.kind == "null":
+            return None
+        kind = leaf.type
+        if kind in TEXT_TYPES and lit.kind == "string":
+            return str(lit.value).casefold()
+        if kind in ID_TYPES and lit.kind == "string":
+            full = to18(str(lit.value))
+            if full is None:
+                raise ApiError(
+                    400, "INVALID_QUERY_FILTER_OPERATOR", f"invalid ID field: {lit.value}"
+                )
+            return full
+        if kind in NUMERIC_TYPES and lit.kind == "number":
+            return float(lit.value)
+        if kind == "boolean" and lit.kind == "bool":
+            return lit.value
+        if kind == "date" and lit.kind in {"date", "dateliteral"}:
+            return lit.value.isoformat() if lit.kind == "date" else self._day(lit.value).isoformat()
+        if kind == "datetime" and lit.kind == "datetime":
+            return format_datetime(lit.value)
+        raise self._type_error(leaf, lit)
+
+    def _day(self, name: str) -> date:
+        return self.today + timedelta(days={"TODAY": 0, "YESTERDAY": -1, "TOMORROW": 1}[name])
+
+    def _type_error(self, leaf: FieldDef, lit: Literal) -> ApiError:
+        expected = {"datetime": "dateTime", "reference": "id"}.get(leaf.type, leaf.type)
+        quoted = leaf.type in TEXT_TYPES or leaf.type in ID_TYPES
+        message = (
+            f"value of filter criterion for field '{leaf.name}' must be of type {expected} "
+            f"and should {'' if quoted else 'not '}be enclosed in quotes"
+        )
+        return located_error("INVALID_FIELD", self.query.text, lit.pos, message)
+
+
+def _operator(get: Callable[[Row], Any], op: str, value: Any) -> Predicate:
+    if op == "=":
+        return lambda row: get(row) == value
+    if op == "!=":
+        return lambda row: get(row) != value
+    if value is None:
+        return lambda row: False
+    compare: dict[str, Callable[[Any], bool]] = {
+        "<": lambda v: v < value,
+        "<=": lambda v: v <= value,
+        ">": lambda v: v > value,
+        ">=": lambda v: v >= value,
+    }
+    test = compare[op]
+    return lambda row: (v := get(row)) is not None and test(v)
+
+
+def _day_range(get: Callable[[Row], Any], op: str, day: date) -> Predicate:
+    """TODAY etc. against a date-time: the whole UTC day, as SOQL date literals mean."""
+    start = format_datetime(datetime.combine(day, time(), UTC))
+    end = format_datetime(datetime.combine(day + timedelta(days=1), time(), UTC))
+    tests: dict[str, Callable[[str], bool]] = {
+        "=": lambda v: start <= v < end,
+        "!=": lambda v: not start <= v < end,
+        "<": lambda v: v < start,
+        "<=": lambda v: v < end,
+        ">": lambda v: v >= end,
+        ">=": lambda v: v >= start,
+    }
+    test = tests[op]
+    return lambda row: (v := get(row)) is not None and test(v)
+
+
+def _like(pattern: str) -> re.Pattern[str]:
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            out.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+        index += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
