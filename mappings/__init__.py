@@ -7,7 +7,8 @@ No network or database code lives here: everything is a pure function of its arg
 """
 
 from mappings.concepts import CURRENT_VERSION, READ, WRITE, Kind, Policy, Unit
-from mappings.describe_check import Describe, FieldInfo, FieldLike, check_against_describe
+from mappings.describe_check import check_against_describe
+from mappings.described import Describe, FieldInfo, ObjectInfo, parent_through
 from mappings.drift import (
     Dependency,
     DriftPlan,
@@ -69,7 +70,6 @@ __all__ = [
     "Describe",
     "DriftPlan",
     "FieldInfo",
-    "FieldLike",
     "FieldProblem",
     "HeldBack",
     "Intent",
@@ -78,6 +78,7 @@ __all__ = [
     "Mapping",
     "MappingError",
     "NpsRecord",
+    "ObjectInfo",
     "OrderRecord",
     "Outcome",
     "Policy",
@@ -100,6 +101,7 @@ __all__ = [
     "load",
     "load_default",
     "load_text",
+    "parent_through",
     "plan_drift",
     "read_one",
     "render",

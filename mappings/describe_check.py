@@ -1,63 +1,19 @@
 """Check a mapping against what an org or portal really has (`mappings validate --against-crm`).
 
 Pure: the connectors turn Salesforce describe or HubSpot's properties API into the neutral
-`Describe` below; this module compares. Each problem names the mapping file, line and key path,
-and suggests the closest existing field or value.
+`Describe` (mappings/described.py); this module compares. Each problem names the mapping
+file, line and key path, and suggests the closest existing field or value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from collections.abc import Mapping as Map
 from dataclasses import dataclass
-from typing import Protocol
 
 from mappings.concepts import READ, WRITE, Canonical, Kind, Policy
+from mappings.described import Describe, FieldInfo, parent_through
 from mappings.problems import Problem, did_you_mean
 from mappings.schema import Mapping, PerFromField, field_names
-
-
-@dataclass(frozen=True, slots=True)
-class FieldInfo:
-    """One CRM field as describe reports it, in CRM-neutral words.
-
-    `type` is one of: id, reference, string, textarea, email, url, phone, picklist,
-    multipicklist, enumeration, double, int, number, currency, percent, date, datetime,
-    boolean, bool. `relationship` and `reference_to` let "Product2.ProductCode" be checked on
-    the parent object.
-    """
-
-    type: str
-    updateable: bool = True
-    createable: bool = True
-    external_id: bool = False
-    unique: bool = False
-    picklist_values: tuple[str, ...] = ()
-    relationship: str | None = None
-    reference_to: tuple[str, ...] = ()
-
-
-class FieldLike(Protocol):
-    """What the check reads of a field: `FieldInfo` here, or `sync.core.ports.FieldInfo`."""
-
-    @property
-    def type(self) -> str: ...
-    @property
-    def updateable(self) -> bool: ...
-    @property
-    def createable(self) -> bool: ...
-    @property
-    def external_id(self) -> bool: ...
-    @property
-    def unique(self) -> bool: ...
-    @property
-    def picklist_values(self) -> tuple[str, ...]: ...
-    @property
-    def reference_to(self) -> tuple[str, ...]: ...
-
-
-Describe = Map[str, Map[str, FieldLike]]
-"""Object -> field -> info; from the port: `{name: info.fields for name, info in ...}`."""
 
 _TEXTUAL = frozenset(
     {"string", "textarea", "email", "url", "phone", "html", "picklist", "enumeration"}
@@ -146,7 +102,7 @@ def _problem(mapping: Mapping, path: str, message: str, hint: str = "") -> Probl
     return Problem(mapping.source, mapping.line_of(path), path, message, hint)
 
 
-def _find(mapping: Mapping, describe: Describe, use: _Use) -> FieldLike | Problem:
+def _find(mapping: Mapping, describe: Describe, use: _Use) -> FieldInfo | Problem:
     """The described field, following one relationship hop ("Product2.ProductCode")."""
     fields = describe.get(use.obj)
     if fields is None:
@@ -160,25 +116,16 @@ def _find(mapping: Mapping, describe: Describe, use: _Use) -> FieldLike | Proble
         return info or _problem(
             mapping, use.path, f"field `{use.field}` does not exist on {use.obj}", hint
         )
-    parents = [f for n, f in fields.items() if _relates(n, f, relation) and f.reference_to]
-    if not parents:
+    lookup = parent_through(fields, relation)
+    if lookup is None:
         return _problem(mapping, use.path, f"relationship `{relation}` does not exist on {use.obj}")
-    parent = parents[0].reference_to[0]
+    parent = lookup.reference_to[0]
     return _find(
         mapping, describe, _Use(use.path, parent, name, use.canonical, use.mapped, use.policy)
     )
 
 
-def _relates(name: str, info: FieldLike, relation: str) -> bool:
-    """Whether lookup field `name` is reached as `relation` ("Product2Id" as "Product2",
-    "Account__c" as "Account__r"), by its declared relationship name or by the convention."""
-    declared = getattr(info, "relationship", None)
-    if declared is not None:
-        return bool(declared == relation)
-    return name in (f"{relation}Id", relation.removesuffix("__r") + "__c")
-
-
-def _fits(mapping: Mapping, use: _Use, info: FieldLike) -> list[Problem]:
+def _fits(mapping: Mapping, use: _Use, info: FieldInfo) -> list[Problem]:
     problems: list[Problem] = []
     kind = use.canonical.kind if use.canonical else None
     if kind is not None and not use.mapped and info.type not in FITS[kind]:
@@ -190,7 +137,7 @@ def _fits(mapping: Mapping, use: _Use, info: FieldLike) -> list[Problem]:
     return problems
 
 
-def _writable(mapping: Mapping, use: _Use, info: FieldLike) -> list[Problem]:
+def _writable(mapping: Mapping, use: _Use, info: FieldInfo) -> list[Problem]:
     """The service must be able to write what it writes: create and, unless if_blank, update."""
     if not info.createable and not info.updateable:
         return [

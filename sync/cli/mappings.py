@@ -26,6 +26,7 @@ from mappings import (
     load_default,
 )
 from mappings.concepts import CRMS
+from mappings.described import parent_through
 from mappings.problems import one_of
 from sync.cli.common import CONFIG_EXIT, config_errors, open_store, settings_or_exit
 from sync.cli.report import print_dry_run
@@ -133,9 +134,8 @@ def _parents(mapping: Mapping, described: Describe) -> set[str]:
         for spec in concept.fields.values():
             names = spec.field if isinstance(spec.field, list) else [spec.field or ""]
             for relation in (n.partition(".")[0] for n in names if "." in n):
-                for name in (f"{relation}Id", relation.removesuffix("__r") + "__c"):
-                    info = fields.get(name)
-                    found |= set(info.reference_to) if info is not None else set()
+                lookup = parent_through(fields, relation)
+                found |= set(lookup.reference_to) if lookup is not None else set()
     return found
 
 

@@ -8,10 +8,13 @@ mapping does. What they own is the wire: paging, batching, retries, limits, erro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from mappings.described import ObjectInfo
+from mappings.streams import Stream
 
 FlatRecord = dict[str, Any]
 
@@ -21,18 +24,6 @@ RECORD_MODSTAMP = "__modstamp"
 """Key every pulled record carries: its last-modified stamp as an aware UTC datetime."""
 ASSOCIATIONS = "__associations"
 """Key of a record to write: associations to create, [{to_object, to_id, type_id}] (HubSpot)."""
-
-
-@dataclass(frozen=True, slots=True)
-class StreamSpec:
-    """One pull stream: which object, which fields, which extra filter (from the mapping)."""
-
-    name: str  # the canonical concept, e.g. "order"; also the cursor's stream name
-    object: str  # CRM object, e.g. "Opportunity" / "deals"
-    fields: tuple[str, ...]  # CRM field names to read (the adapter adds id/modstamp/deleted)
-    where: Any = None  # a CRM-native filter (SOQL text / HubSpot equalities), ANDed in
-    associations: tuple[str, ...] = ()  # HubSpot: object types whose associated ids to read
-    require_field: str | None = None  # only records where this field is set (not null)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,26 +60,6 @@ class WriteOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class FieldInfo:
-    """A CRM-neutral description of one field, from describe / the properties API."""
-
-    name: str
-    type: str
-    updateable: bool = True
-    createable: bool = True
-    external_id: bool = False
-    unique: bool = False
-    picklist_values: tuple[str, ...] = ()
-    reference_to: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectInfo:
-    name: str
-    fields: Mapping[str, FieldInfo] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
 class ApiUsage:
     """The daily allowance as the CRM last reported it."""
 
@@ -105,9 +76,7 @@ class CrmPort(Protocol):
     name: str  # "salesforce" | "hubspot"
     batch_size: int  # records per write call the CRM allows (200 / 100)
 
-    def pull(
-        self, stream: StreamSpec, since: Position | None, until: datetime
-    ) -> Iterator[PulledPage]:
+    def pull(self, stream: Stream, since: Position | None, until: datetime) -> Iterator[PulledPage]:
         """Records changed after `since` up to `until`, deletions included.
 
         Pages are in (modstamp, id) order; records strictly after `since` when it is given,

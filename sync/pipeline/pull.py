@@ -24,7 +24,6 @@ from sync.core.ports import (
     Position,
     PulledPage,
     SchemaDriftError,
-    StreamSpec,
 )
 from sync.pipeline.context import RunContext
 from sync.state import Cursor, MirrorRecord, RecordFailure, Stage
@@ -101,16 +100,8 @@ def _record_drift(ctx: RunContext, drift: SchemaDriftError, messages: list[str])
 def _pull_stream(ctx: RunContext, stream: Stream, outcome: PullOutcome) -> None:
     cursor = ctx.store.cursors.get(ctx.crm, stream.name)
     since = None if _fields_added(ctx, stream, cursor) else _since(cursor, ctx.lookback)
-    spec = StreamSpec(
-        stream.name,
-        stream.object,
-        stream.fields,
-        stream.where,
-        stream.associations,
-        stream.require_field,
-    )
     touched = outcome.touched.setdefault(stream.name, set())
-    for page in ctx.port.pull(spec, since, ctx.started_at):
+    for page in ctx.port.pull(stream, since, ctx.started_at):
         _save(ctx, stream.name, page, touched)
         ctx.checkpoint()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from mappings.describe_check import Describe, FieldInfo
+from mappings.described import Describe, FieldInfo
 
 ROOT = Path(__file__).resolve().parents[2] / "crm_sandbox"
 SF_SYSTEM = ("Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "SystemModstamp")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping as Map
 
 from mappings import FieldInfo, check_against_describe, load_default
-from mappings.describe_check import FieldLike
 from tests.mappings.helpers import minimal
 from tests.mappings.sandbox_describe import hubspot_describe, salesforce_describe
 
@@ -125,19 +124,3 @@ def test_relationship_fields_are_checked_on_the_parent():
         "not exist on Product2; valid: CreatedById, CreatedDate, Family, Id, IsActive, "
         "IsDeleted, LastModifiedDate, Name, ProductCode, SystemModstamp"
     ]
-
-
-def test_the_ports_field_info_works_and_relationships_follow_the_naming_convention():
-    from sync.core.ports import FieldInfo as PortFieldInfo  # noqa: PLC0415 - the pipeline's type
-
-    def port(name: str, info: FieldLike) -> PortFieldInfo:
-        return PortFieldInfo(
-            name, info.type, info.updateable, info.createable, info.external_id, info.unique,
-            info.picklist_values, info.reference_to,
-        )  # fmt: skip
-
-    described = {
-        obj: {name: port(name, info) for name, info in fields.items()}
-        for obj, fields in salesforce_describe().items()
-    }
-    assert check_against_describe(load_default("salesforce"), described) == []

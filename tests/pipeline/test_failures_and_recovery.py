@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from crm_sandbox.faults import FaultKind, FaultRule
-from sync.core.ports import CrmPort, FlatRecord, Position, PulledPage, StreamSpec, WriteOutcome
+from mappings.streams import Stream
+from sync.core.ports import CrmPort, FlatRecord, Position, PulledPage, WriteOutcome
 from tests.db_fixtures import DbTarget
 from tests.pipeline.conftest import new_sandbox
 from tests.pipeline.harness import Harness, crm_state
@@ -39,9 +40,7 @@ class CrashingPort:
         if self._count == self._at and self._after:
             raise SimulatedCrash(f"killed after call {self._at}")
 
-    def pull(
-        self, stream: StreamSpec, since: Position | None, until: datetime
-    ) -> Iterator[PulledPage]:
+    def pull(self, stream: Stream, since: Position | None, until: datetime) -> Iterator[PulledPage]:
         for page in self._port.pull(stream, since, until):
             self._tick()
             yield page
@@ -192,7 +191,7 @@ def test_two_daemons_on_one_database_never_run_at_once(
 
     class Pausing(CrashingPort):
         def pull(
-            self, stream: StreamSpec, since: Position | None, until: datetime
+            self, stream: Stream, since: Position | None, until: datetime
         ) -> Iterator[PulledPage]:
             inside.set()
             release.wait(10)

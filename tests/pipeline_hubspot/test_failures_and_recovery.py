@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from crm_sandbox.faults import FaultKind, FaultRule
+from mappings.streams import Stream
 from sync.connectors.hubspot import RetryPolicy
-from sync.core.ports import AuthenticationError, Position, PulledPage, StreamSpec
+from sync.core.ports import AuthenticationError, Position, PulledPage
 from tests.db_fixtures import DbTarget
 from tests.pipeline.test_failures_and_recovery import CrashingPort, SimulatedCrash
 from tests.pipeline_hubspot.conftest import MakeHarness, new_sandbox
@@ -194,7 +195,7 @@ def test_two_runners_on_one_postgresql_database_never_run_at_once(
 
     class Pausing(CrashingPort):
         def pull(
-            self, stream: StreamSpec, since: Position | None, until: datetime
+            self, stream: Stream, since: Position | None, until: datetime
         ) -> Iterator[PulledPage]:
             inside.set()
             release.wait(10)

@@ -73,6 +73,7 @@ def test_dockerfile_passes_hadolint() -> None:
 SERVICE_PACKAGES = ("contract_rules", "mappings", "sync")
 # The two modules that hold what `demo` and `sandbox serve` do; their commands import them
 # only after `require_sandbox` found the extra (sync/cli/demo.py, sync/cli/sandbox.py).
+_NOT_SOURCES = shutil.ignore_patterns("__pycache__", "*.pyc")
 SANDBOX_COMMAND_MODULES = {"sync.cli.demo_org", "sync.cli.sandbox_serve"}
 
 
@@ -106,8 +107,13 @@ def test_no_module_of_the_service_imports_the_sandbox_package() -> None:
 def test_the_wheel_is_pure_python_and_pulls_werkzeug_only_with_the_sandbox_extra(
     tmp_path: Path,
 ) -> None:
+    source = tmp_path / "src"  # a copy: setuptools writes build/ into the tree it builds
+    for package in (*SERVICE_PACKAGES, "crm_sandbox"):
+        shutil.copytree(ROOT / package, source / package, ignore=_NOT_SOURCES)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
         capture_output=True,
         text=True,
         check=False,

@@ -14,7 +14,9 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
+from mappings.described import ObjectInfo
 from mappings.properties import PropertySpec
+from mappings.streams import Stream
 from sync.connectors.hubspot import associations
 from sync.connectors.hubspot import describe as describing
 from sync.connectors.hubspot import write as writing
@@ -26,10 +28,8 @@ from sync.connectors.retry import RetryPolicy
 from sync.core.ports import (
     ApiUsage,
     FlatRecord,
-    ObjectInfo,
     Position,
     PulledPage,
-    StreamSpec,
     WriteOutcome,
 )
 from sync.settings import Settings
@@ -68,9 +68,7 @@ class HubSpotAdapter:
         self.read_archived = read_archived
         self.group_pages = group_pages
 
-    def pull(
-        self, stream: StreamSpec, since: Position | None, until: datetime
-    ) -> Iterator[PulledPage]:
+    def pull(self, stream: Stream, since: Position | None, until: datetime) -> Iterator[PulledPage]:
         if stream.object == OWNERS:
             pages = owner_pages(self.door, stream, since, until)
         else:
@@ -88,7 +86,7 @@ class HubSpotAdapter:
                 )
 
     def _with_associations(
-        self, stream: StreamSpec, pages: Iterable[list[FlatRecord]]
+        self, stream: Stream, pages: Iterable[list[FlatRecord]]
     ) -> Iterator[list[FlatRecord]]:
         """The pages, in order, each record with its associated ids.
 
@@ -123,7 +121,7 @@ class HubSpotAdapter:
             return True
         return usage.limit * self.door.budget_share - usage.used >= GROUP_MIN_CALLS
 
-    def _associate(self, stream: StreamSpec, records: list[FlatRecord]) -> None:
+    def _associate(self, stream: Stream, records: list[FlatRecord]) -> None:
         ids = list(dict.fromkeys(str(r["id"]) for r in records))
         for to_object in stream.associations:
             found = associations.read_ids(self.door, stream.object, ids, to_object)

@@ -17,10 +17,11 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
+from mappings.described import FieldInfo, ObjectInfo
 from mappings.properties import PropertySpec
 from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
-from sync.core.ports import CrmError, FieldInfo, ObjectInfo
+from sync.core.ports import CrmError
 
 MISSING = frozenset({"VALIDATION_ERROR", "OBJECT_NOT_FOUND", "HTTP_404"})
 

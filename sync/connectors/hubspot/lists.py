@@ -19,11 +19,12 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from mappings.streams import Stream
 from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
 from sync.connectors.hubspot.search import MODIFIED, order
 from sync.connectors.hubspot.values import parse_stamp
-from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, FlatRecord, Position, StreamSpec
+from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, FlatRecord, Position
 
 OWNER_PAGE = 500
 LIST_PAGE = 100
@@ -42,7 +43,7 @@ def in_window(record: FlatRecord, since: Position | None, until: datetime) -> bo
 
 
 def owner_pages(
-    door: Door, stream: StreamSpec, since: Position | None, until: datetime
+    door: Door, stream: Stream, since: Position | None, until: datetime
 ) -> Iterator[list[FlatRecord]]:
     owners = [_owner(o, stream.fields) for o in _all_owners(door)]
     chosen = sorted((o for o in owners if in_window(o, since, until)), key=order)

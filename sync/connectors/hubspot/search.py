@@ -34,6 +34,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from mappings.streams import Stream
 from sync.connectors.hubspot.door import RAW, Apis, Door
 from sync.connectors.hubspot.errors import CallContext
 from sync.connectors.hubspot.values import ceil_ms, datetime_ms, parse_stamp, wire
@@ -44,7 +45,6 @@ from sync.core.ports import (
     FlatRecord,
     Position,
     SchemaDriftError,
-    StreamSpec,
 )
 
 PAGE = 200
@@ -73,7 +73,7 @@ def flatten(result: dict[str, Any], fields: Sequence[str]) -> FlatRecord:
 class SearchReader:
     """The two searches a pull needs: the main one by stamp, and the drain of one stamp."""
 
-    def __init__(self, door: Door, stream: StreamSpec, until: datetime) -> None:
+    def __init__(self, door: Door, stream: Stream, until: datetime) -> None:
         self.door = door
         self.stream = stream
         self.until_ms = datetime_ms(until)
@@ -180,7 +180,7 @@ def _post_search(object_type: str, body: dict[str, Any], apis: Apis) -> Any:
 
 
 def search_pages(
-    door: Door, stream: StreamSpec, since: Position | None, until: datetime
+    door: Door, stream: Stream, since: Position | None, until: datetime
 ) -> Iterator[list[FlatRecord]]:
     """Record lists in (modstamp, id) order after `since` (see the module doc) up to `until`.
 

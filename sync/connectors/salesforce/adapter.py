@@ -8,6 +8,8 @@ from datetime import datetime
 
 import requests
 
+from mappings.described import ObjectInfo
+from mappings.streams import Stream
 from sync.connectors.retry import RetryPolicy
 from sync.connectors.salesforce import describe as describing
 from sync.connectors.salesforce import pull as pulling
@@ -19,11 +21,9 @@ from sync.connectors.salesforce.soql import InvalidNameError
 from sync.core.ports import (
     ApiUsage,
     FlatRecord,
-    ObjectInfo,
     Position,
     PulledPage,
     SchemaDriftError,
-    StreamSpec,
     WriteOutcome,
 )
 from sync.settings import Settings
@@ -43,9 +43,7 @@ class SalesforceAdapter:
     def __init__(self, door: Door) -> None:
         self.door = door
 
-    def pull(
-        self, stream: StreamSpec, since: Position | None, until: datetime
-    ) -> Iterator[PulledPage]:
+    def pull(self, stream: Stream, since: Position | None, until: datetime) -> Iterator[PulledPage]:
         try:
             yield from pulling.pull_pages(self.door, stream, since, until)
         except InvalidNameError as error:

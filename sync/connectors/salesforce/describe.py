@@ -16,10 +16,11 @@ from typing import Any
 
 from simple_salesforce import Salesforce
 
+from mappings.described import FieldInfo, ObjectInfo
 from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import check_object
-from sync.core.ports import CrmError, FieldInfo, ObjectInfo
+from sync.core.ports import CrmError
 
 MISSING = frozenset({"NOT_FOUND", "INVALID_TYPE", "HTTP_404"})
 
@@ -57,5 +58,6 @@ def field_info(field: Mapping[str, Any]) -> FieldInfo:
         external_id=bool(field.get("externalId", False)),
         unique=bool(field.get("unique", False)),
         picklist_values=tuple(str(v["value"]) for v in picklist if v.get("active", True)),
+        relationship=field.get("relationshipName") or None,
         reference_to=tuple(str(r) for r in field.get("referenceTo") or ()),
     )

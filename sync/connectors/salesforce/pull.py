@@ -27,6 +27,7 @@ from typing import Any
 
 from simple_salesforce import Salesforce
 
+from mappings.streams import Stream
 from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door
 from sync.connectors.salesforce.soql import PAGE_LIMIT, pull_query, select_list
@@ -37,7 +38,6 @@ from sync.core.ports import (
     FlatRecord,
     Position,
     PulledPage,
-    StreamSpec,
 )
 
 MODSTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"  # 2026-11-21T10:00:00.000+0000
@@ -86,7 +86,7 @@ def to_page(rows: Sequence[Mapping[str, Any]], paths: Sequence[str]) -> PulledPa
 
 
 def pull_pages(
-    door: Door, stream: StreamSpec, since: Position | None, until: datetime
+    door: Door, stream: Stream, since: Position | None, until: datetime
 ) -> Iterator[PulledPage]:
     """Pages of `stream` after `since` up to `until`; one query call per page of 2,000."""
     paths = select_list(stream.fields)

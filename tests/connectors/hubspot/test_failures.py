@@ -9,6 +9,7 @@ from hubspot.crm.objects.exceptions import ApiException as ObjectsApiError
 from crm_sandbox.faults import FaultKind, FaultRule
 from crm_sandbox.hubspot import HubSpotSandbox
 from crm_sandbox.server import ServedApp
+from mappings.streams import Stream
 from sync.connectors.hubspot import HubSpotAdapter
 from sync.connectors.hubspot.door import _retry_after as retry_after
 from sync.core.ports import (
@@ -16,7 +17,6 @@ from sync.core.ports import (
     CrmUnavailableError,
     DeferRunError,
     SchemaDriftError,
-    StreamSpec,
 )
 from tests.connectors.hubspot.conftest import (
     KEY,
@@ -28,7 +28,7 @@ from tests.connectors.hubspot.conftest import (
     connect,
 )
 
-COMPANIES = StreamSpec("account", "companies", ("id", "name", "segment"))
+COMPANIES = Stream("account", "companies", ("id", "name", "segment"))
 
 
 def one_deal(adapter: HubSpotAdapter, n: int) -> bool:
@@ -175,7 +175,7 @@ def test_a_dropped_filter_property_is_drift_naming_it(
 ) -> None:
     add(sandbox, "tasks", hs_task_subject="Call", renewal_sync_key="t-1")
     sandbox.schema.drop_property("tasks", KEY)
-    tasks = StreamSpec("written:task", "tasks", ("hs_task_subject",), require_field=KEY)
+    tasks = Stream("written:task", "tasks", ("hs_task_subject",), require_field=KEY)
     with pytest.raises(SchemaDriftError) as caught:
         list(adapter.pull(tasks, None, LATER))
     assert (caught.value.object_name, caught.value.field_name) == ("tasks", KEY)

@@ -12,11 +12,12 @@ import structlog
 from crm_sandbox.faults import FaultKind, FaultRule
 from crm_sandbox.hubspot import HubSpotSandbox
 from crm_sandbox.server import ServedApp
+from mappings.streams import Stream
 from sync.core.logs import configure_logging, get_logger
-from sync.core.ports import AuthenticationError, StreamSpec
+from sync.core.ports import AuthenticationError
 from tests.connectors.hubspot.conftest import LATER, FakeTime, add, connect
 
-COMPANIES = StreamSpec("account", "companies", ("id", "name"))
+COMPANIES = Stream("account", "companies", ("id", "name"))
 ROTATED = "pat-na1-11111111-2222-3333-4444-555555555555"
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from crm_sandbox.clock import SandboxClock
 from crm_sandbox.hubspot import HubSpotSandbox
+from mappings.streams import Stream
 from sync.connectors.hubspot import HubSpotAdapter
-from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
+from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage
 from tests.connectors.hubspot.conftest import (
     ASSOC_READ,
     KEY,
@@ -24,11 +25,11 @@ from tests.connectors.hubspot.conftest import (
     link,
 )
 
-COMPANIES = StreamSpec("account", "companies", ("id", "name", "segment"))
+COMPANIES = Stream("account", "companies", ("id", "name", "segment"))
 
 
 def pull(
-    adapter: HubSpotAdapter, stream: StreamSpec = COMPANIES, since: Position | None = None
+    adapter: HubSpotAdapter, stream: Stream = COMPANIES, since: Position | None = None
 ) -> list[PulledPage]:
     return list(adapter.pull(stream, since, LATER))
 
@@ -133,8 +134,8 @@ def test_where_equalities_and_require_field_filter_on_the_server(
     add(sandbox, "deals", dealname="B", pipeline="other", dealstage="closedwon")
     keyed = add(sandbox, "tasks", hs_task_subject="Call", renewal_sync_key="t-1")
     add(sandbox, "tasks", hs_task_subject="Someone's own task")
-    deals = StreamSpec("order", "deals", ("id", "dealname"), where={"pipeline": "default"})
-    tasks = StreamSpec("written:task", "tasks", (KEY, "hs_task_subject"), require_field=KEY)
+    deals = Stream("order", "deals", ("id", "dealname"), where={"pipeline": "default"})
+    tasks = Stream("written:task", "tasks", (KEY, "hs_task_subject"), require_field=KEY)
     assert ids(pull(adapter, deals)) == [default]
     assert ids(pull(adapter, tasks)) == [keyed]
 
@@ -149,8 +150,8 @@ def test_associated_ids_come_under_the_association_prefix_primary_first(
     link(sandbox, "deals", deal, 5, primary)
     line = add(sandbox, "line_items", name="L", price="10", quantity="1")
     link(sandbox, "line_items", line, 20, deal)
-    deals = StreamSpec("order", "deals", ("id",), associations=("companies",))
-    lines = StreamSpec("line", "line_items", ("id", "price"), associations=("deals",))
+    deals = Stream("order", "deals", ("id",), associations=("companies",))
+    lines = Stream("line", "line_items", ("id", "price"), associations=("deals",))
     by_id = {r["id"]: r for r in pull(adapter, deals)[0].records}
     assert by_id[deal]["@associations.companies"] == [primary, first]
     assert by_id[alone]["@associations.companies"] == []
@@ -167,7 +168,7 @@ def test_owners_are_listed_in_full_and_filtered_to_the_window(
          "createdAt": stamp, "updatedAt": stamp, "archived": False}
         for i in range(3)
     )  # fmt: skip
-    users = StreamSpec("user", "owners", ("id", "email", "lastName", "archived"))
+    users = Stream("user", "owners", ("id", "email", "lastName", "archived"))
     pages = pull(adapter, users)
     assert ids(pages) == ["100", "101", "102"]
     assert pages[0].records[0]["email"] == "o0@example.com"
@@ -179,7 +180,7 @@ def test_archived_records_come_back_as_deleted_on_incremental_pulls(
     adapter: HubSpotAdapter, sandbox: HubSpotSandbox, clock: SandboxClock
 ) -> None:
     kept, gone = add(sandbox, "line_items", name="K"), add(sandbox, "line_items", name="G")
-    lines = StreamSpec("line", "line_items", ("id", "name"))
+    lines = Stream("line", "line_items", ("id", "name"))
     first = pull(adapter, lines)
     clock.advance(timedelta(minutes=1))
     assert all(o.ok for o in adapter.delete("line_items", [gone]))
@@ -203,7 +204,7 @@ def test_grouped_pages_read_associations_for_1000_records_in_one_call_per_type(
             link(sandbox, "deals", deal, 341, company)
             created.append(deal)
         clock.advance(timedelta(minutes=1))
-    deals = StreamSpec("order", "deals", ("id",), associations=("companies",))
+    deals = Stream("order", "deals", ("id",), associations=("companies",))
     adapter.group_pages = False
     per_page = pull(adapter, deals)
     searches = sandbox.ledger.count("POST", SEARCH)
@@ -227,7 +228,7 @@ def test_pages_are_associated_one_by_one_while_the_allowance_is_tight(
         for deal in add_many(sandbox, "deals", 200, pipeline="default"):
             link(sandbox, "deals", deal, 341, company)
         clock.advance(timedelta(minutes=1))
-    deals = StreamSpec("order", "deals", ("id",), associations=("companies",))
+    deals = Stream("order", "deals", ("id",), associations=("companies",))
     pages = pull(adapter, deals)
     assert adapter.door.last_usage is not None
     assert adapter.door.last_usage.limit == 500

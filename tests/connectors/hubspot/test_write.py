@@ -15,9 +15,10 @@ import pytest
 from crm_sandbox.faults import FaultKind, FaultRule
 from crm_sandbox.hubspot import HubSpotSandbox
 from mappings import AssociationWrite
+from mappings.streams import Stream
 from sync.connectors.hubspot import HubSpotAdapter
 from sync.connectors.hubspot.values import date_ms, wire
-from sync.core.ports import RECORD_ID, StreamSpec
+from sync.core.ports import RECORD_ID
 from tests.connectors.hubspot.conftest import (
     ARCHIVE,
     ASSOC_CREATE,
@@ -214,7 +215,7 @@ def test_dates_go_as_midnight_utc_and_come_back_the_same_day_in_any_host_zone(
         for n, day in enumerate(days)
     ]
     assert all(o.ok for o in adapter.upsert("deals", KEY, records))
-    stream = StreamSpec("order", "deals", (KEY, "contract_end_date"))
+    stream = Stream("order", "deals", (KEY, "contract_end_date"))
     pulled = {
         r[KEY]: r["contract_end_date"] for p in adapter.pull(stream, None, LATER) for r in p.records
     }

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from crm_sandbox.salesforce import SalesforceSandbox
+from mappings import FieldInfo, check_against_describe, load_default
+from sync.cli.mappings import describe_for
 from sync.connectors.salesforce import SalesforceAdapter
-from sync.core.ports import FieldInfo
 
 
 def test_describe_gives_types_flags_picklists_and_references(
@@ -38,3 +39,26 @@ def test_describe_sees_drift(adapter: SalesforceAdapter, sandbox: SalesforceSand
     fields = adapter.describe(["Account"])["Account"].fields
     assert "Health_Score__c" not in fields
     assert fields["Website"].updateable is False
+
+
+def test_lookups_carry_the_relationship_name_a_field_path_uses(
+    adapter: SalesforceAdapter,
+) -> None:
+    """Salesforce's `Product2Id` is reached as `Product2.`, a custom `Account__c` as
+    `Account__r.`: describe's `relationshipName`, which the connector keeps (Salesforce
+    Object Reference, "Relationship Names": developer.salesforce.com/docs/atlas.en-us.
+    object_reference.meta/object_reference/relationships_among_objects.htm)."""
+    fields = adapter.describe(["OpportunityLineItem", "Opportunity"])
+    assert fields["OpportunityLineItem"].fields["Product2Id"].relationship == "Product2"
+    amended = fields["Opportunity"].fields["Amended_Opportunity__c"]
+    assert amended.relationship == "Amended_Opportunity__r"
+    assert fields["Opportunity"].fields["Amount"].relationship is None
+
+
+def test_the_default_mapping_checks_clean_against_the_connectors_describe(
+    adapter: SalesforceAdapter,
+) -> None:
+    mapping = load_default("salesforce")
+    described = describe_for(mapping, adapter)
+    assert "Product2" in described  # reached through OpportunityLineItem.Product2Id
+    assert check_against_describe(mapping, described) == []

@@ -12,13 +12,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from crm_sandbox.faults import FaultKind, FaultRule
 from crm_sandbox.salesforce import SalesforceSandbox
 from crm_sandbox.server import ServedApp
+from mappings.streams import Stream
 from sync.connectors.salesforce import SalesforceAdapter
 from sync.core.ports import (
     AuthenticationError,
     CrmUnavailableError,
     DeferRunError,
     SchemaDriftError,
-    StreamSpec,
 )
 from sync.settings import Settings
 from tests.connectors.salesforce.conftest import (
@@ -32,7 +32,7 @@ from tests.connectors.salesforce.conftest import (
 )
 
 KEY = "Renewal_Sync_Key__c"
-ACCOUNTS = StreamSpec("account", "Account", ("Name", "Segment__c"))
+ACCOUNTS = Stream("account", "Account", ("Name", "Segment__c"))
 LATER = START + timedelta(hours=1)
 
 
@@ -49,7 +49,7 @@ PUBLIC_PEM = _KEY.public_key().public_bytes(
 )
 
 
-def pull_ids(adapter: SalesforceAdapter, stream: StreamSpec = ACCOUNTS) -> list[str]:
+def pull_ids(adapter: SalesforceAdapter, stream: Stream = ACCOUNTS) -> list[str]:
     return [r["Id"] for page in adapter.pull(stream, None, LATER) for r in page.records]
 
 
@@ -228,7 +228,7 @@ def test_a_dropped_field_in_a_query_is_schema_drift_naming_it(
         pull_ids(adapter)
     assert (caught.value.code, caught.value.object_name) == ("INVALID_FIELD", "Account")
     assert caught.value.field_name == "Segment__c"
-    orders = StreamSpec("order", "Opportunity", ("Name", "Account.Segment__c"))
+    orders = Stream("order", "Opportunity", ("Name", "Account.Segment__c"))
     with pytest.raises(SchemaDriftError) as caught:
         pull_ids(adapter, orders)
     assert (caught.value.object_name, caught.value.field_name) == (
@@ -261,23 +261,23 @@ def test_a_missing_object_and_a_bad_filter_are_schema_drift(
     adapter: SalesforceAdapter, sandbox: SalesforceSandbox
 ) -> None:
     with pytest.raises(SchemaDriftError) as caught:
-        pull_ids(adapter, StreamSpec("x", "Contract__c", ("Name",)))
+        pull_ids(adapter, Stream("x", "Contract__c", ("Name",)))
     assert (caught.value.code, caught.value.field_name) == ("INVALID_TYPE", None)
     with pytest.raises(SchemaDriftError) as caught:
-        pull_ids(adapter, StreamSpec("x", "Account", ("Name",), where="Name = = 'x'"))
+        pull_ids(adapter, Stream("x", "Account", ("Name",), where="Name = = 'x'"))
     assert caught.value.code == "MALFORMED_QUERY"
 
 
 def test_names_that_are_not_api_names_never_reach_the_server(
     adapter: SalesforceAdapter, sandbox: SalesforceSandbox
 ) -> None:
-    bad = StreamSpec("x", "Account", ("Name FROM User --",))
+    bad = Stream("x", "Account", ("Name FROM User --",))
     with pytest.raises(SchemaDriftError) as caught:
         pull_ids(adapter, bad)
     assert (caught.value.code, caught.value.field_name) == ("INVALID_FIELD", "Name FROM User --")
     with pytest.raises(SchemaDriftError):
         adapter.upsert("Account/../User", KEY, [{KEY: "x"}])
-    escape = StreamSpec("x", "Account", ("Name",), where="Name = 'a') OR (Name != null")
+    escape = Stream("x", "Account", ("Name",), where="Name = 'a') OR (Name != null")
     with pytest.raises(SchemaDriftError):
         pull_ids(adapter, escape)
     assert sandbox.ledger.total == 1  # only the login

@@ -14,13 +14,14 @@ import structlog
 from crm_sandbox.faults import FaultKind, FaultRule
 from crm_sandbox.salesforce import SalesforceSandbox
 from crm_sandbox.server import ServedApp
+from mappings.streams import Stream
 from sync.connectors.salesforce import RetryPolicy, connect_salesforce
 from sync.core.logs import configure_logging, get_logger
-from sync.core.ports import AuthenticationError, StreamSpec
+from sync.core.ports import AuthenticationError
 from sync.settings import Settings
 from tests.connectors.salesforce.conftest import START, TOKEN, add_accounts, client_credentials
 
-ACCOUNTS = StreamSpec("account", "Account", ("Name",))
+ACCOUNTS = Stream("account", "Account", ("Name",))
 
 
 @pytest.fixture

@@ -9,20 +9,21 @@ import pytest
 from crm_sandbox.clock import SandboxClock
 from crm_sandbox.datagen import generate
 from crm_sandbox.salesforce import SalesforceSandbox
+from mappings.streams import Stream
 from sync.connectors.salesforce import SalesforceAdapter
 from sync.connectors.salesforce.pull import parse_modstamp
-from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage, StreamSpec
+from sync.core.ports import RECORD_ID, RECORD_MODSTAMP, Position, PulledPage
 from tests.connectors.salesforce.conftest import QUERY_ALL, START, add, add_accounts
 
-ACCOUNTS = StreamSpec("account", "Account", ("Name", "Segment__c"))
-ORDERS = StreamSpec(
+ACCOUNTS = Stream("account", "Account", ("Name", "Segment__c"))
+ORDERS = Stream(
     "order", "Opportunity", ("Name", "Amount", "StageName", "Account.Name", "Owner.Email")
 )
 LATER = START + timedelta(days=1)
 
 
 def pull_all(
-    adapter: SalesforceAdapter, stream: StreamSpec, since: Position | None = None
+    adapter: SalesforceAdapter, stream: Stream, since: Position | None = None
 ) -> list[PulledPage]:
     return list(adapter.pull(stream, since, LATER))
 
@@ -138,7 +139,7 @@ def test_the_mapping_filter_is_anded_in(
 ) -> None:
     add_accounts(sandbox, 3)
     keep = add(sandbox, "Account", Name="Big", Segment__c="public_sector")
-    stream = StreamSpec("account", "Account", ("Name",), where="Segment__c = 'public_sector'")
+    stream = Stream("account", "Account", ("Name",), where="Segment__c = 'public_sector'")
     assert ids(pull_all(adapter, stream)) == [keep]
 
 
