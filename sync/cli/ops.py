@@ -13,6 +13,7 @@ import typer
 
 from sync.cli.common import config_errors, open_store, settings_or_exit, table
 from sync.cli.report import print_dry_run, print_summary
+from sync.connectors import failure_table
 from sync.core.stop import StopToken
 from sync.daemon import Daemon
 from sync.metrics import Metrics
@@ -136,10 +137,14 @@ def errors_command(
     finally:
         store.close()
     typer.echo(f"{total} open error(s)")
+    meanings = failure_table(settings.crm)
     for error in errors:
         seen = f"seen {error.attempts}x, last {error.last_seen_at:%Y-%m-%d %H:%M}"
         head = f"- [{error.stage.value}] {error.object_type} {error.record_key}: {error.code}"
         typer.echo(f"{head} ({seen})\n    {error.message}")
+        meaning = meanings.get(error.code)
+        if meaning is not None:  # a CRM's code: who should act, and how
+            typer.echo(f"    ({meaning.blame.value}) {meaning.hint}")
 
 
 def _run_row(run: Run) -> list[str]:

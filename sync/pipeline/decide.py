@@ -8,6 +8,7 @@ An automatic renewal past its end is closed won and the next one raised in the s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -29,7 +30,7 @@ from contract_rules import (
     plan_milestones,
     term_length,
 )
-from mappings import OrderRecord, RenewalIntent, RenewalLineIntent, TaskIntent
+from mappings import OrderRecord, PriceRecord, RenewalIntent, RenewalLineIntent, TaskIntent
 from sync.pipeline.context import RunContext
 from sync.pipeline.keys import renewal_key, task_prefix
 from sync.pipeline.renewal_lines import ledger_order, renewal_line_intents
@@ -141,7 +142,7 @@ def _plan(
         lapsed=renewal.action is RenewalAction.FLAG_LAPSED,
         computed_amount=renewal.spend.amount,
         ledger=_ledger_text(renewal),
-        pricebook_id=_pricebook(world),
+        pricebook_id=_pricebook_of(renewal, world.prices),
     )
     lines = renewal_line_intents(rkey, renewal.spend, months or Decimal(12), world.prices)
     milestones: tuple[Milestone, ...] = ()
@@ -175,8 +176,13 @@ def _segment(account: Account | None) -> str | None:
     return account.segment if account else None
 
 
-def _pricebook(world: World) -> str | None:
-    return next((p.pricebook_id for p in world.prices.values() if p.pricebook_id), None)
+def _pricebook_of(renewal: Renewal, prices: Mapping[str, PriceRecord]) -> str | None:
+    """The price book the renewal's lines are priced from (the book of their entries).
+
+    Which entries are the org's is the mapping's `price` filter (e.g. Salesforce's active
+    entries of the standard book); a CRM without price books maps no `pricebook_id`."""
+    books = (prices[ln.sku].pricebook_id for ln in renewal.spend.lines if ln.sku in prices)
+    return next((book for book in books if book), None)
 
 
 def _ledger_text(renewal: Renewal) -> str:

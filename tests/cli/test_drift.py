@@ -110,3 +110,13 @@ def test_the_errors_command_shows_the_drifted_field(org: Org) -> None:
         f"{org.mapping_errors()[0].last_seen_at:%Y-%m-%d %H:%M})"
     ]
     assert "Opportunity.Renewal_Ledger__c no longer exists in the CRM" in result.output
+
+
+def test_the_errors_command_says_who_should_act_on_a_crm_code(org: Org) -> None:
+    """Blame and hint come from the connector's failure table, beside the record."""
+    org.run()
+    org.sandbox.schema.drop_field("Opportunity", "Renewal_Ledger__c")
+    org.run()
+    lines = invoke("errors").output.splitlines()
+    at = next(i for i, line in enumerate(lines) if "INVALID_FIELD" in line)
+    assert lines[at + 2] == "    (config) A mapped field is gone from the org; fix the mapping."

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 
-from sync.core.failures import Action, Blame, resolve
+from sync.connectors.hubspot.failures import FAILURES as HUBSPOT
+from sync.connectors.salesforce.failures import FAILURES as SALESFORCE
+from sync.core.failures import Action, Blame, decide
 from sync.core.logs import bound_run, configure_logging, get_logger, register_secret, scrub
 
 
@@ -46,10 +48,24 @@ def test_token_shapes_are_masked_without_registration() -> None:
 
 
 def test_failure_table_maps_codes_to_actions() -> None:
-    assert resolve("UNABLE_TO_LOCK_ROW").action is Action.RETRY
-    assert resolve("INVALID_SESSION_ID").action is Action.REAUTHENTICATE
-    assert resolve("REQUEST_LIMIT_EXCEEDED").action is Action.DEFER_RUN
-    assert resolve("INVALID_FIELD").blame is Blame.CONFIG
-    assert resolve("REQUIRED_FIELD_MISSING").action is Action.REJECT_RECORD
-    unknown = resolve("SOMETHING_NEW")
+    def action(code: str, status: int | None = None) -> Action:
+        return decide(SALESFORCE, code, status).action
+
+    assert action("UNABLE_TO_LOCK_ROW") is Action.RETRY
+    assert action("INVALID_SESSION_ID") is Action.REAUTHENTICATE
+    assert action("REQUEST_LIMIT_EXCEEDED", 403) is Action.DEFER_RUN
+    assert action("REQUEST_LIMIT_EXCEEDED", 429) is Action.RETRY  # a concurrent limit passes
+    assert action("SOMETHING_ODD", 503) is Action.RETRY  # the status decides an unknown code
+    assert decide(SALESFORCE, "INVALID_FIELD").blame is Blame.CONFIG
+    assert action("REQUIRED_FIELD_MISSING") is Action.REJECT_RECORD
+    unknown = decide(SALESFORCE, "SOMETHING_NEW", 400)
     assert (unknown.action, unknown.blame) == (Action.REJECT_RECORD, Blame.BUG)
+
+
+def test_hubspot_failure_table_reads_policies_and_statuses() -> None:
+    assert decide(HUBSPOT, "DAILY_LIMIT", 429).action is Action.DEFER_RUN
+    assert decide(HUBSPOT, "RATE_LIMITS", 429).action is Action.RETRY
+    assert decide(HUBSPOT, "LOCKED", 423).action is Action.RETRY
+    assert decide(HUBSPOT, "INVALID_AUTHENTICATION", 401).action is Action.REAUTHENTICATE
+    assert decide(HUBSPOT, "PROPERTY_DOESNT_EXIST", 400).action is Action.SKIP_DEPENDENTS
+    assert decide(HUBSPOT, "HTTP_0", 0).action is Action.RETRY

@@ -1,22 +1,22 @@
 """From what HubSpot or the network said to the port's few call-level errors.
 
-The decision lives in `sync.core.failures` (code -> action); this module reads the code out of a
-hubspot-api-client `ApiException` (each API package of the client has its own class, so they
-are collected here) and builds the right `CrmError`. Error bodies follow
-https://developers.hubspot.com/docs/api-reference/error-handling: `status`, `message`,
-`category`, optional `errors[]` (each with `code` and `context.propertyName`), optional
-`context`; every field is optional, so every read here tolerates its absence.
+This module reads the code out of a hubspot-api-client `ApiException` (each API package of
+the client has its own class, so they are collected here); `sync.core.failures.decide` over
+the table in `failures.py` says what to do, and the action alone picks the port's error.
+Error bodies follow https://developers.hubspot.com/docs/api-reference/error-handling:
+`status`, `message`, `category`, optional `errors[]` (each with `code` and
+`context.propertyName`), optional `context`; every field is optional, so every read here
+tolerates its absence.
 
-- transient (retried by the door): 423 Locked, 429 (the ten-second or per-second limit),
-  500/502/503/504, status 0 (the client's wrapper for an SSL failure) and connection errors,
-  including a connection dropped after a write was committed (every write is idempotent);
-- 429 with `policyName: DAILY`: the daily allowance is spent -> DeferRunError, never retried
-  (API usage guidelines,
-  https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines);
-- 401: AuthenticationError. A private-app token cannot be renewed by the service (nor can a
-  bare OAuth access token without its refresh token), so there is no second login to try;
-- 400 naming a property that does not exist (`PROPERTY_DOESNT_EXIST`): SchemaDriftError
-  naming the property as the mapping spelled it.
+- RETRY (the door retries): 423 Locked, 429 of the ten-second or per-second policy,
+  500/502/503/504, status 0 and connection errors, including a connection dropped after a
+  write was committed (every write is idempotent);
+- DEFER_RUN: 429 with `policyName: DAILY`, the daily allowance is spent (API usage
+  guidelines, https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines);
+- REAUTHENTICATE: 401. A private-app token cannot be renewed by the service (nor can a bare
+  OAuth access token without its refresh token), so the run fails with AuthenticationError;
+- SKIP_DEPENDENTS: a 400 naming a property that does not exist (`PROPERTY_DOESNT_EXIST`),
+  SchemaDriftError naming the property as the mapping spelled it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from hubspot.crm.objects.exceptions import ApiException as ObjectsApiError
 from hubspot.crm.owners.exceptions import ApiException as OwnersApiError
 from hubspot.crm.properties.exceptions import ApiException as PropertiesApiError
 
-from sync.core.failures import Action, resolve
+from sync.connectors.hubspot.failures import FAILURES
+from sync.core.failures import CONNECTION_LOST, Action, Resolution, decide
 from sync.core.logs import scrub
 from sync.core.ports import (
     AuthenticationError,
@@ -48,8 +49,6 @@ API_ERRORS: tuple[type[Exception], ...] = (
     AssociationsApiError,
 )
 NETWORK_ERRORS: tuple[type[Exception], ...] = (urllib3.exceptions.HTTPError, ConnectionError)
-TRANSIENT_STATUSES = frozenset({0, 423, 429, 500, 502, 503, 504})
-CONNECTION_LOST = "CONNECTION_LOST"
 DAILY_LIMIT = "DAILY_LIMIT"
 RATE_LIMITS = "RATE_LIMITS"
 MISSING_PROPERTY = "PROPERTY_DOESNT_EXIST"
@@ -121,34 +120,36 @@ def missing_properties(body: dict[str, Any]) -> list[str]:
     return names
 
 
+def decision(exc: BaseException) -> Resolution:
+    """What to do about a failed call: the one place the table is read."""
+    return decide(FAILURES, error_code(exc), status_of(exc))
+
+
 def is_transient(exc: BaseException) -> bool:
     """Worth the same call again after a pause."""
-    if isinstance(exc, NETWORK_ERRORS):
-        return True
-    status = status_of(exc)
-    if status is None:
+    if not isinstance(exc, NETWORK_ERRORS + API_ERRORS):
         return False
-    return status in TRANSIENT_STATUSES and error_code(exc) != DAILY_LIMIT
+    return decision(exc).action is Action.RETRY
 
 
 def to_crm_error(exc: BaseException, context: CallContext) -> CrmError:
     """The port's error for a call that failed for good (after any retries)."""
     code, message = error_code(exc), error_message(exc)
-    if is_transient(exc):
+    action = decision(exc).action
+    if action is Action.RETRY:
         return CrmUnavailableError(code, f"gave up after retries: {message}")
-    if code == DAILY_LIMIT:
-        return DeferRunError(code, f"the portal's daily API allowance is spent: {message}")
-    if status_of(exc) == 401:
+    if action is Action.DEFER_RUN:
+        return DeferRunError(code, f"the portal's API allowance is spent: {message}")
+    if action is Action.REAUTHENTICATE:
         return AuthenticationError(
             code,
             f"HubSpot refused the token ({message}); a private-app token cannot be renewed by "
             f"the service: set a valid {TOKEN_VARIABLE}",
         )
-    if code == MISSING_PROPERTY:
-        name = as_requested(missing_properties(body_of(exc))[0], context.fields)
+    if action is Action.SKIP_DEPENDENTS:
+        missing = missing_properties(body_of(exc))
+        name = as_requested(missing[0], context.fields) if missing else None
         return SchemaDriftError(code, message, object_name=context.object_name, field_name=name)
-    if resolve(code).action is Action.DEFER_RUN:
-        return DeferRunError(code, message)
     return CrmError(code, message)
 
 

@@ -1,19 +1,13 @@
 """From what Salesforce or the network said to the port's few call-level errors.
 
-The decision itself lives in `sync.core.failures` (code -> action); this module only reads the
-code out of a simple-salesforce exception and builds the right `CrmError`:
-
-- transient (retried by the door): HTTP 429/500/502/503/504, connection errors (including a
-  connection dropped after the server committed a write), and codes the table marks RETRY.
-  A 429 is retried whatever its code: Salesforce uses REQUEST_LIMIT_EXCEEDED with 429 for
-  *concurrent* request limits ("ConcurrentPerOrgLongTxn Limit exceeded"), which pass;
-- REQUEST_LIMIT_EXCEEDED with 403 is the daily allowance ("TotalRequests Limit exceeded"):
-  DeferRunError (REST API status codes and error responses,
-  https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm);
-- SKIP_DEPENDENTS codes (INVALID_FIELD, INVALID_TYPE, MALFORMED_QUERY,
-  INVALID_FIELD_FOR_INSERT_UPDATE): SchemaDriftError naming the object and, parsed from the
-  message, the field, translated back to the name the mapping used (`Account.Segment__c`
-  when the server complains about `Segment__c` on Account).
+This module reads the code and status out of a simple-salesforce exception (or names a lost
+connection CONNECTION_LOST); `sync.core.failures.decide` over the table in `failures.py`
+says what to do, and the action alone picks the port's error: RETRY is transient (the door
+retries it; after the last try CrmUnavailableError), DEFER_RUN is DeferRunError,
+SKIP_DEPENDENTS is SchemaDriftError naming the object and, parsed from the message, the
+field as the mapping spelled it (`Account.Segment__c` when the server complains about
+`Segment__c` on Account), REAUTHENTICATE is AuthenticationError, and anything else rejects
+the records of the call (CrmError).
 """
 
 from __future__ import annotations
@@ -25,13 +19,17 @@ from dataclasses import dataclass
 import requests
 from simple_salesforce.exceptions import SalesforceError
 
-from sync.core.failures import Action, resolve
+from sync.connectors.salesforce.failures import FAILURES
+from sync.core.failures import CONNECTION_LOST, Action, Resolution, decide
 from sync.core.logs import scrub
-from sync.core.ports import CrmError, CrmUnavailableError, DeferRunError, SchemaDriftError
+from sync.core.ports import (
+    AuthenticationError,
+    CrmError,
+    CrmUnavailableError,
+    DeferRunError,
+    SchemaDriftError,
+)
 
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
-DAILY_LIMIT_STATUS = 403
-CONNECTION_LOST = "CONNECTION_LOST"
 _NETWORK = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 _NAMED = (
     re.compile(r"No such column '([^']+)'"),
@@ -78,26 +76,31 @@ def status_of(exc: BaseException) -> int | None:
     return None
 
 
+def decision(exc: BaseException) -> Resolution:
+    """What to do about a failed call: the one place the table is read."""
+    return decide(FAILURES, error_code(exc), status_of(exc))
+
+
 def is_transient(exc: BaseException) -> bool:
     """Worth the same call again after a pause."""
-    if isinstance(exc, requests.HTTPError | SalesforceError):
-        if status_of(exc) in TRANSIENT_STATUSES:
-            return True
-        code = error_code(exc)
-        return code != "REQUEST_LIMIT_EXCEEDED" and resolve(code).action is Action.RETRY
-    return isinstance(exc, _NETWORK)
+    if not isinstance(exc, (SalesforceError, requests.HTTPError, *_NETWORK)):
+        return False
+    return decision(exc).action is Action.RETRY
 
 
 def to_crm_error(exc: BaseException, context: CallContext) -> CrmError:
     """The port's error for a call that failed for good (after any retries)."""
     code, message = error_code(exc), error_message(exc)
-    if is_transient(exc):
+    action = decision(exc).action
+    if action is Action.RETRY:
         return CrmUnavailableError(code, f"gave up after retries: {message}")
-    if code == "REQUEST_LIMIT_EXCEEDED" or resolve(code).action is Action.DEFER_RUN:
+    if action is Action.DEFER_RUN:
         return DeferRunError(code, message)
-    if resolve(code).action is Action.SKIP_DEPENDENTS:
+    if action is Action.SKIP_DEPENDENTS:
         field = None if code == "INVALID_TYPE" else drifted_field(message, context.fields)
         return SchemaDriftError(code, message, object_name=context.object_name, field_name=field)
+    if action is Action.REAUTHENTICATE:
+        return AuthenticationError(code, message)
     return CrmError(code, message)
 
 
