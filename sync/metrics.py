@@ -10,6 +10,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from sync.pipeline.run import RunResult
+from sync.state import RunStatus
 
 
 class Metrics:
@@ -54,7 +55,7 @@ class Metrics:
                 self.rejected.labels(crm, kind).inc(value)
         self.api_calls.labels(crm).inc(int(result.stats.get("api_calls", 0)))
         self.open_errors.labels(crm).set(open_errors)
-        if result.status == "succeeded":
+        if result.status is RunStatus.SUCCEEDED:
             self.last_success.labels(crm).set(now)
 
     def serve(self, port: int) -> None:

@@ -7,28 +7,56 @@ mapping file), so bad configuration fails at start-up before any API call.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from mappings import Mapping, load, load_default
+from sync.core.clock import Clock, utc_now
 from sync.core.ports import CrmPort
-from sync.pipeline.run import SignalSource
+from sync.core.stop import StopToken
+from sync.pipeline.run import RunResult, SignalSource, run_once
 from sync.settings import Settings
 from sync.state import StateStore
 
 
-@dataclass
+@dataclass(frozen=True)
 class Service:
+    """The service as `sync --once`, the daemon, a mapping preview and the demo run it.
+
+    Built by `open_service`, which checks the configuration first; each `run_once` re-reads
+    the mapping (an admin's edit applies at the next run), logs in, and runs the pipeline.
+    """
+
     settings: Settings
     store: StateStore
-    mapping_path: Path | None
+    clock: Clock = utc_now
 
     def mapping(self) -> Mapping:
         """The mapping, re-read on every call: an admin's edit applies at the next run."""
         return load_mapping(self.settings)
 
-    def connect(self) -> CrmPort:
-        """Log in to the CRM the settings name (the first network call)."""
-        return connect(self.settings)
+    def run_once(
+        self,
+        *,
+        dry_run: bool = False,
+        stop: StopToken | None = None,
+        mapping: Mapping | None = None,
+    ) -> RunResult:
+        """One run of the pipeline against the configured CRM (`mapping` overrides the file:
+        a preview of a changed mapping)."""
+        used = mapping if mapping is not None else self.mapping()
+        port = connect(self.settings)
+        return run_once(
+            self.settings,
+            self.store,
+            port,
+            used,
+            dry_run=dry_run,
+            stop=stop,
+            clock=self.clock,
+            signals=signal_source(self.settings),
+        )
+
+    def close(self) -> None:
+        self.store.close()
 
 
 def load_mapping(settings: Settings) -> Mapping:
@@ -68,8 +96,9 @@ def signal_source(settings: Settings) -> SignalSource | None:
     return SignalSource(connect_hubspot(settings), mapping, settings.health_match_on)
 
 
-def open_service(settings: Settings) -> Service:
-    """Check the mapping, then open (and migrate) the state store; no API call yet."""
+def open_service(settings: Settings, *, clock: Clock = utc_now) -> Service:
+    """Check the mappings (raises MappingError), then open (and migrate) the state store;
+    no API call yet."""
     load_mapping(settings)
-    store = StateStore.open(settings.database_url)
-    return Service(settings, store, settings.mapping_file)
+    load_signals_mapping(settings)
+    return Service(settings, StateStore.open(settings.database_url), clock)

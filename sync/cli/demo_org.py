@@ -33,9 +33,8 @@ from mappings import Mapping, load
 from mappings.schema import WriteConcept
 from sync.cli.common import config_errors, settings_or_exit
 from sync.cli.report import print_summary
-from sync.pipeline.run import RunResult, run_once
-from sync.service import connect, load_mapping
-from sync.state import StateStore
+from sync.pipeline.run import RunResult
+from sync.service import load_mapping, open_service
 
 
 def run_demo(
@@ -117,14 +116,12 @@ def _service_environment(crm: str, database: Path, day: date, mapping: Path | No
 
 
 def _one_run(sandbox: Sandbox, label: str) -> tuple[str, RunResult, int, int]:
-    settings = settings_or_exit()
-    mapping = load_mapping(settings)
-    store = StateStore.open(settings.database_url)
+    service = open_service(settings_or_exit())
     sandbox.ledger.reset()
     try:
-        result = run_once(settings, store, connect(settings), mapping)
+        result = service.run_once()
     finally:
-        store.close()
+        service.close()
     typer.echo(f"\n== {label} ==")
     print_summary(result)
     return label, result, sandbox.ledger.reads, sandbox.ledger.writes

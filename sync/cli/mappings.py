@@ -28,11 +28,11 @@ from mappings import (
 from mappings.concepts import CRMS
 from mappings.described import parent_through
 from mappings.problems import one_of
-from sync.cli.common import CONFIG_EXIT, config_errors, open_store, settings_or_exit
+from sync.cli.common import CONFIG_EXIT, config_errors, settings_or_exit
 from sync.cli.report import print_dry_run
 from sync.core.ports import CrmPort
-from sync.pipeline.run import run_once
-from sync.service import connect
+from sync.service import connect, open_service
+from sync.state import RunStatus
 
 app = typer.Typer(
     help="Check mapping files and preview what a changed mapping would do.",
@@ -100,13 +100,13 @@ def preview_command(
     with config_errors():
         mapping = load(new_file)
     typer.echo(f"Preview of {new_file} against the {mapping.crm} org (a dry run):")
-    store = open_store(settings)
+    service = open_service(settings)
     try:
-        result = run_once(settings, store, connect(settings), mapping, dry_run=True)
+        result = service.run_once(dry_run=True, mapping=mapping)
     finally:
-        store.close()
+        service.close()
     print_dry_run(result, examples=examples)
-    if result.status == "failed":
+    if result.status is RunStatus.FAILED:
         raise typer.Exit(1)
 
 

@@ -17,9 +17,8 @@ from sync.connectors import failure_table
 from sync.core.stop import StopToken
 from sync.daemon import Daemon
 from sync.metrics import Metrics
-from sync.pipeline.run import run_once
-from sync.service import connect, load_mapping, load_signals_mapping, signal_source
-from sync.state import Run
+from sync.service import open_service
+from sync.state import Run, RunStatus
 from sync.state.runs import FINAL_STATUSES
 
 TodayOption = Annotated[
@@ -40,17 +39,13 @@ def sync_command(
         raise typer.Exit(2)
     settings = settings_or_exit({"today": today})
     with config_errors():
-        mapping = load_mapping(settings)
-        load_signals_mapping(settings)
-    store = open_store(settings)
+        service = open_service(settings)
     try:
-        port = connect(settings)
-        signals = signal_source(settings)
-        result = run_once(settings, store, port, mapping, dry_run=dry_run, signals=signals)
+        result = service.run_once(dry_run=dry_run)
     finally:
-        store.close()
+        service.close()
     print_dry_run(result) if dry_run else print_summary(result)
-    if result.status in {"failed"}:
+    if result.status is RunStatus.FAILED:
         raise typer.Exit(1)
 
 
@@ -58,28 +53,26 @@ def run_command(today: TodayOption = None) -> None:
     """Run the daemon: a sync every `interval_minutes`, one runner per database, until SIGTERM."""
     settings = settings_or_exit({"today": today})
     with config_errors():
-        load_mapping(settings)
-    store = open_store(settings)
+        service = open_service(settings)
 
     metrics = Metrics()
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
 
     def tick(stop: StopToken) -> None:
-        mapping = load_mapping(settings)  # re-read: an admin's edit applies at the next run
-        signals = signal_source(settings)
-        result = run_once(settings, store, connect(settings), mapping, stop=stop, signals=signals)
-        open_errors = store.errors.count_open(settings.crm)
+        result = service.run_once(stop=stop)
+        open_errors = service.store.errors.count_open(settings.crm)
         metrics.record(settings.crm, result, open_errors=open_errors, now=time.time())
 
     daemon_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-    daemon = Daemon(store, tick, timedelta(minutes=settings.interval_minutes), daemon_id)
-    last = store.runs.last(settings.crm)
+    interval = timedelta(minutes=settings.interval_minutes)
+    daemon = Daemon(service.store, tick, interval, daemon_id, clock=service.clock)
+    last = service.store.runs.last(settings.crm)
     daemon.start(last.started_at if last else None)
     try:
         daemon.serve_forever()
     finally:
-        store.close()
+        service.close()
 
 
 def health_command(

@@ -14,9 +14,14 @@ from sync.state import StateStore
 from sync.state.lock import RunLock
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class RunContext:
-    """One run's world: which CRM, which store, which mapping and rules, which day."""
+    """One run's world: which CRM, which store, which mapping and rules, which day.
+
+    Built once per run by keyword and never changed: a step that narrows the mapping (schema
+    drift) returns the narrowed one, and the run goes on with `replace(ctx, mapping=...)`.
+    `stats` is the run's tally, the one thing the steps add to.
+    """
 
     port: CrmPort
     store: StateStore

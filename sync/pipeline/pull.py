@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mappings import plan_drift
+from mappings import Mapping, plan_drift
 from mappings.streams import Stream, streams
 from sync.core.logs import get_logger
 from sync.core.ports import (
@@ -35,16 +35,18 @@ _MARKERS = (RECORD_ID, RECORD_MODSTAMP)
 
 @dataclass
 class PullOutcome:
-    """What the pull changed: record ids per stream, and concepts skipped by drift."""
+    """What the pull changed: record ids per stream, concepts skipped by drift, and the
+    mapping the rest of the run must use (narrowed when a mapped field has gone)."""
 
+    mapping: Mapping
     touched: dict[str, set[str]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
 
 
 def pull_all(ctx: RunContext, only: frozenset[str] | None = None) -> PullOutcome:
-    """Pull every stream (or those named in `only`); narrows `ctx.mapping` when a mapped
-    field has gone."""
-    outcome = PullOutcome()
+    """Pull every stream (or those named in `only`); `outcome.mapping` is `ctx.mapping`,
+    narrowed when a mapped field has gone."""
+    outcome = PullOutcome(ctx.mapping)
     for stream in streams(ctx.mapping):
         if stream.name in outcome.skipped or (only is not None and stream.name not in only):
             continue
@@ -54,7 +56,7 @@ def pull_all(ctx: RunContext, only: frozenset[str] | None = None) -> PullOutcome
 
 def _pull_with_drift(ctx: RunContext, name: str, outcome: PullOutcome) -> None:
     for _ in range(_MAX_DRIFT_RETRIES):
-        stream = _stream_named(ctx, name)
+        stream = _stream_named(outcome.mapping, name)
         if stream is None:
             return
         try:
@@ -70,20 +72,20 @@ def _pull_with_drift(ctx: RunContext, name: str, outcome: PullOutcome) -> None:
     outcome.skipped[name] = "schema drift persisted after narrowing the mapping"
 
 
-def _stream_named(ctx: RunContext, name: str) -> Stream | None:
-    return next((s for s in streams(ctx.mapping) if s.name == name), None)
+def _stream_named(mapping: Mapping, name: str) -> Stream | None:
+    return next((s for s in streams(mapping) if s.name == name), None)
 
 
 def _narrow(ctx: RunContext, drift: SchemaDriftError, outcome: PullOutcome) -> bool:
     """Drop (or skip) what needs the missing field; False when nothing could be narrowed."""
     if drift.field_name is None:
         return False
-    plan = plan_drift(ctx.mapping, [(drift.object_name, drift.field_name)])
+    plan = plan_drift(outcome.mapping, [(drift.object_name, drift.field_name)])
     if not plan.messages:
         return False
     _record_drift(ctx, drift, list(plan.messages))
     outcome.skipped.update(plan.skipped)
-    ctx.mapping = plan.without(ctx.mapping)
+    outcome.mapping = plan.without(outcome.mapping)
     ctx.stats["drifted_fields"] += 1
     return True
 

@@ -9,7 +9,7 @@ nothing and says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -44,7 +44,7 @@ class RunResult:
     """How a run ended and what it did; `plan` and `report` are set when it got that far."""
 
     run_id: str | None
-    status: str
+    status: RunStatus
     stats: dict[str, Any] = field(default_factory=dict)
     plan: Plan | None = None
     report: PushReport | None = None
@@ -64,21 +64,30 @@ def run_once(
     clock: Clock = utc_now,
     signals: SignalSource | None = None,
 ) -> RunResult:
-    """One run under the run lock; returns status "skipped" when another runner holds it."""
+    """One run under the run lock; returns status SKIPPED when another runner holds it."""
     lock = store.run_lock()
     if not lock.try_acquire():
         log.info("run_skipped", reason="another runner holds the lock")
-        return RunResult(None, "skipped", error="another runner holds the run lock")
+        return RunResult(None, RunStatus.SKIPPED, error="another runner holds the run lock")
     try:
         started = clock()
         mode = _mode(store, port.name, dry_run)
         run = store.runs.start(port.name, mode, now=started)
         ctx = RunContext(
-            port, store, mapping, _rules(settings, mapping), settings.health,
-            today or settings.today or started.date(), started, run.run_id,
-            stop or StopToken(), dry_run, timedelta(seconds=settings.lookback_seconds), lock,
-        )  # fmt: skip
-        ctx.lapsed_window_days = settings.lapsed_window_days
+            port=port,
+            store=store,
+            mapping=mapping,
+            rules=_rules(settings, mapping),
+            health=settings.health,
+            today=today or settings.today or started.date(),
+            started_at=started,
+            run_id=run.run_id,
+            stop=stop or StopToken(),
+            dry_run=dry_run,
+            lookback=timedelta(seconds=settings.lookback_seconds),
+            lock=lock,
+            lapsed_window_days=settings.lapsed_window_days,
+        )
         with bound_run(run.run_id, crm=port.name, mode=mode.value):
             return _run(ctx, full=mode is not RunMode.INCREMENTAL, signals=signals)
     finally:
@@ -103,11 +112,12 @@ def _mode(store: StateStore, crm: str, dry_run: bool) -> RunMode:
 
 
 def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) -> RunResult:
-    result = RunResult(ctx.run_id, RunStatus.SUCCEEDED.value)
+    result = RunResult(ctx.run_id, RunStatus.SUCCEEDED)
     status, error = RunStatus.SUCCEEDED, None
     try:
         log.info("run_started", today=ctx.today.isoformat())
         pulled = pull_all(ctx)
+        ctx = replace(ctx, mapping=pulled.mapping)  # narrowed when a mapped field has gone
         signal_pull = pull_signals(ctx, signals.port, signals.mapping) if signals else None
         result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
         accounts = None if full or _first_today(ctx) else _touched(ctx, result.world, pulled)
@@ -126,7 +136,7 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
     except Exception as exc:
         status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
         log.exception("run_crashed")
-    result.status, result.error = status.value, scrub(error) if error else None
+    result.status, result.error = status, scrub(error) if error else None
     result.stats = dict(ctx.stats) | {"api_calls": ctx.port.calls}
     ctx.store.runs.finish(ctx.run_id, status, stats=result.stats, error=result.error)
     log.info("run_finished", status=status.value, **result.stats)

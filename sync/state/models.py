@@ -37,13 +37,17 @@ class RunMode(StrEnum):
 
 
 class RunStatus(StrEnum):
-    """Life cycle of a run; ``running`` rows left by a crash become ``interrupted``."""
+    """Life cycle of a run; ``running`` rows left by a crash become ``interrupted``.
+
+    ``skipped``: another runner held the run lock, so this one did nothing.
+    """
 
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     DEFERRED = "deferred"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    SKIPPED = "skipped"
 
 
 class Stage(StrEnum):

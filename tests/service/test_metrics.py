@@ -6,6 +6,7 @@ from prometheus_client import generate_latest
 
 from sync.metrics import Metrics
 from sync.pipeline.run import RunResult
+from sync.state import RunStatus
 
 
 def _sample(metrics: Metrics, name: str, **labels: str) -> float | None:
@@ -16,11 +17,11 @@ def test_a_run_is_counted_with_its_writes_and_calls() -> None:
     metrics = Metrics()
     stats = {"written.renewal": 3, "written.task": 9, "failed.renewal_line": 1, "api_calls": 14}
     metrics.record(
-        "salesforce", RunResult("r1", "succeeded", stats), open_errors=2, now=1_700_000_000
+        "salesforce", RunResult("r1", RunStatus.SUCCEEDED, stats), open_errors=2, now=1_700_000_000
     )
     metrics.record(
         "salesforce",
-        RunResult("r2", "deferred", {"api_calls": 5}),
+        RunResult("r2", RunStatus.DEFERRED, {"api_calls": 5}),
         open_errors=2,
         now=1_700_000_900,
     )
