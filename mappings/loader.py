@@ -14,6 +14,7 @@ from typing import Any
 from mappings.concepts import CRMS, CURRENT_VERSION, READ, REQUIRED_READ, REQUIRED_WRITE, WRITE
 from mappings.migrations import MIGRATIONS
 from mappings.problems import MappingError, Problem, did_you_mean, one_of
+from mappings.reading import build_readers
 from mappings.schema import Mapping, MappingSettings, ReadConcept, WriteConcept, model_keys
 from mappings.structure import Found, parse_part
 from mappings.validate import (
@@ -62,7 +63,7 @@ def load_text(text: str, file: str = "<mapping>") -> Mapping:
     problems = source.problems + [_problem(source, *f) for f in found + more]
     if problems or mapping is None:
         raise MappingError(problems)
-    return mapping.locate(file, source.lines)
+    return build_readers(mapping.locate(file, source.lines))
 
 
 def _problem(source: Source, path: str, message: str, hint: str) -> Problem:

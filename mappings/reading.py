@@ -22,7 +22,6 @@ from mappings.coerce import (
     converter,
     is_blank,
     per_year,
-    to_kind,
     to_text,
 )
 from mappings.concepts import READ, Canonical, Kind, Unit
@@ -63,127 +62,52 @@ class Reader:
     @property
     def record_id(self) -> str:
         spec = self.mapping.read[self.concept].fields.get("id")
-        raw = _raw(spec, self.record)[0] if spec else None
-        return "(no id)" if is_blank(raw) else to_text(raw)
+        raw = _source(spec)(self.record) if spec else None
+        return "(no id)" if raw is None else to_text(raw)
 
     def problem(self, canonical: str, crm_field: str | None, message: str) -> FieldProblem:
         return FieldProblem(self.object, self.record_id, canonical, crm_field, message)
 
 
 def read_all(reader: Reader) -> tuple[dict[str, Any], list[FieldProblem]]:
-    """Every mapped canonical field of the record; required ones that are empty are problems.
-
-    Runs the concept's compiled readers; a field they cannot read is read again by
-    `read_field`, so every problem is worded exactly as `read_field` words it.
-    """
+    """Every mapped canonical field of the record; required ones that are empty are problems."""
     values: dict[str, Any] = {}
     problems: list[FieldProblem] = []
     record, term_months = reader.record, reader.term_months
-    for name, compiled_field in compiled(reader.mapping, reader.concept).fields.items():
+    for name, field in readers(reader.mapping, reader.concept).fields.items():
         try:
-            value = compiled_field.read(record, term_months)
-        except CoerceError:
-            problems.append(_problem(reader, compiled_field))
+            value = field.read(record, term_months)
+        except CoerceError as exc:
+            problems.append(reader.problem(name, crm_field(field.spec, record), str(exc)))
             continue
         if value is not None:
             values[name] = value
-        elif compiled_field.required:
-            problems.append(_problem(reader, compiled_field))
+        elif field.required:
+            problems.append(reader.problem(name, crm_field(field.spec, record), field.empty))
     return values, problems
 
 
 def read_value(reader: Reader, name: str) -> Any:
-    """One canonical value of the record through the compiled reader; None if empty or bad."""
-    compiled_field = compiled(reader.mapping, reader.concept).fields.get(name)
-    if compiled_field is None:
+    """One canonical value of the record; None if empty or unreadable."""
+    field = readers(reader.mapping, reader.concept).fields.get(name)
+    if field is None:
         return None
     try:
-        return compiled_field.read(reader.record, reader.term_months)
+        return field.read(reader.record, reader.term_months)
     except CoerceError:
         return None
 
 
-def _problem(reader: Reader, compiled_field: CompiledField) -> FieldProblem:
-    """The problem `read_field` reports for a field the compiled reader could not read."""
-    found = read_field(reader, compiled_field.name, compiled_field.spec)
-    if not isinstance(found, FieldProblem):  # the two readers disagree: a bug, say so loudly
-        raise AssertionError(f"{reader.concept}.{compiled_field.name}: readers disagree")
-    return found
-
-
-def read_field(reader: Reader, name: str, spec: ReadField) -> Any:
-    """One canonical value, None when empty and optional, or a `FieldProblem`.
-
-    The reference reader: plain, slow and exact. `read_all` runs the compiled readers below
-    and only comes here to word a problem; a test keeps the two in agreement.
-    """
-    canonical = READ[reader.concept][name]
-    raw, crm_field = _raw(spec, reader.record)
-    try:
-        value = _value(spec, canonical, raw)
-        if value is not None and canonical.kind is Kind.RATE:
-            value = _yearly(reader, spec, value)
-    except CoerceError as exc:
-        return reader.problem(name, crm_field, str(exc))
-    if value is None and (canonical.required or spec.required):
-        need = f"; {canonical.need}" if canonical.need else "; it is required by the mapping"
-        return reader.problem(name, crm_field, f"is empty{need}")
-    return value
-
-
-def _raw(spec: ReadField, record: Record) -> tuple[Any, str | None]:
-    """The raw value and the CRM field (or association) it came from."""
+def crm_field(spec: ReadField, record: Record) -> str | None:
+    """The CRM field (or association) a value came from, to name it in a problem: the first
+    of the spec's fields that holds a value, else all of them."""
     if spec.value is not None:
-        return spec.value, None
+        return None
     if spec.association is not None:
-        key = f"{ASSOCIATION_PREFIX}{spec.association}"
-        ids = record.get(key)
-        first = ids[0] if isinstance(ids, list | tuple) and ids else ids
-        return first, key
+        return f"{ASSOCIATION_PREFIX}{spec.association}"
     names = field_names(spec)
-    for name in names:
-        if not is_blank(record.get(name)):
-            return record[name], name
-    return None, " / ".join(names) or None
-
-
-def _value(spec: ReadField, canonical: Canonical, raw: Any) -> Any:
-    if not is_blank(raw) and spec.transform is not None:
-        raw = TRANSFORMS[spec.transform].read(raw)
-    mapped = spec.values is not None or spec.default is not None
-    if mapped or canonical.kind is Kind.ENUM:
-        raw = _mapped(spec, canonical, raw)
-    return None if is_blank(raw) else to_kind(raw, canonical.kind)
-
-
-def _mapped(spec: ReadField, canonical: Canonical, raw: Any) -> Any:
-    """The value map: exact, then case-insensitive; enums also accept their own names.
-
-    `default` fills a blank value; for enum and yes/no fields it also catches values the map
-    does not list (every other stage is "open"). Text passes unmapped values through.
-    """
-    if is_blank(raw):
-        return spec.default
-    text = to_text(raw)
-    values = spec.values or {}
-    folded = {k.casefold(): v for k, v in values.items()}
-    if text in values or text.casefold() in folded:
-        return values.get(text, folded.get(text.casefold()))
-    if canonical.kind is Kind.ENUM and text.lower() in canonical.choices:
-        return text.lower()
-    if canonical.kind in (Kind.TEXT, Kind.ID):
-        return raw  # a text value map renames some values; the others pass through
-    if spec.default is not None:
-        return spec.default
-    if canonical.kind is Kind.BOOL:
-        return raw
-    known = ", ".join(f"`{k}`" for k in values) or "none"
-    raise CoerceError(f"has the value `{text}`, which the mapping does not map (mapped: {known})")
-
-
-def _yearly(reader: Reader, spec: ReadField, value: Decimal) -> Decimal:
-    """A money rate as a yearly rate (domain spec: recurring money is yearly)."""
-    return yearly(value, unit_of(spec.per, reader.record), reader.term_months)
+    found = next((name for name in names if not is_blank(record.get(name))), None)
+    return found or " / ".join(names) or None
 
 
 def unit_of(per: str | PerFromField | None, record: Record) -> Unit:
@@ -206,71 +130,78 @@ def yearly(value: Decimal, unit: Unit, term_months: Decimal | None) -> Decimal:
 
 
 ReadFn = Callable[[Record, Decimal | None], Any]
-"""A compiled field reader: the canonical value or None; raises `CoerceError` where
-`read_field` would report a problem (the caller then asks `read_field` for the wording)."""
+"""A field reader: the canonical value, or None when empty; raises `CoerceError` with the
+problem's wording when the value cannot be read."""
 
 
 @dataclass(frozen=True, slots=True)
-class CompiledField:
+class FieldReader:
     """One canonical field with everything about its spec resolved once per mapping."""
 
     name: str
     spec: ReadField
     required: bool
+    empty: str  # the problem's wording when a required value is empty
     read: ReadFn
 
 
 @dataclass(frozen=True, slots=True)
-class CompiledConcept:
-    """The compiled readers of one read concept, in the mapping's field order."""
+class ConceptReaders:
+    """The field readers of one read concept, in the mapping's field order."""
 
     source: ReadConcept
-    fields: dict[str, CompiledField]
+    fields: dict[str, FieldReader]
 
 
-_COMPILED: dict[int, tuple[weakref.ref[Mapping], dict[str, CompiledConcept]]] = {}
-"""id(mapping) -> (a weak reference to that very mapping, its compiled concepts).
+_READERS: dict[int, tuple[weakref.ref[Mapping], dict[str, ConceptReaders]]] = {}
+"""id(mapping) -> (a weak reference to that very mapping, its concepts' readers).
 
-Mapping files are re-read every run and admins edit them, so the cache is keyed by the
-mapping *object*: a newly loaded mapping is compiled afresh, an entry is dropped when its
-mapping is garbage collected, and the weak reference proves that an id reused by a later
-object is never served the old readers. A concept whose `ReadConcept` was replaced is
-compiled again too."""
+Mapping files are re-read every run and admins edit them, so readers belong to the mapping
+*object*: the loader builds them for a newly loaded mapping (`build_readers`), an entry is
+dropped when its mapping is garbage collected, and the weak reference proves that an id
+reused by a later object is never served the old readers. A concept whose `ReadConcept` was
+replaced (a mapping narrowed by schema drift) gets its own."""
 
 
-def compiled(mapping: Mapping, concept: str) -> CompiledConcept:
-    """The compiled readers of `concept` in `mapping` (built on first use, then cached)."""
+def build_readers(mapping: Mapping) -> Mapping:
+    """Build the readers of every read concept of `mapping` (the loader calls this)."""
+    for concept in mapping.read:
+        readers(mapping, concept)
+    return mapping
+
+
+def readers(mapping: Mapping, concept: str) -> ConceptReaders:
+    """The readers of `concept` in `mapping` (built with the mapping, or on first use)."""
     key = id(mapping)
-    entry = _COMPILED.get(key)
+    entry = _READERS.get(key)
     if entry is None or entry[0]() is not mapping:
         entry = (weakref.ref(mapping, partial(_forget, key)), {})
-        _COMPILED[key] = entry
+        _READERS[key] = entry
     source = mapping.read[concept]
     found = entry[1].get(concept)
     if found is None or found.source is not source:
-        found = entry[1][concept] = _compile_concept(concept, source)
+        found = entry[1][concept] = _concept_readers(concept, source)
     return found
 
 
 def _forget(key: int, ref: weakref.ref[Mapping]) -> None:
-    entry = _COMPILED.get(key)
+    entry = _READERS.get(key)
     if entry is not None and entry[0] is ref:
-        del _COMPILED[key]
+        del _READERS[key]
 
 
-def _compile_concept(concept: str, source: ReadConcept) -> CompiledConcept:
+def _concept_readers(concept: str, source: ReadConcept) -> ConceptReaders:
     table = READ[concept]
-    fields = {
-        name: _compile_field(name, spec, table.get(name)) for name, spec in source.fields.items()
-    }
-    return CompiledConcept(source, fields)
+    fields = {name: _reader(name, spec, table.get(name)) for name, spec in source.fields.items()}
+    return ConceptReaders(source, fields)
 
 
-def _compile_field(name: str, spec: ReadField, canonical: Canonical | None) -> CompiledField:
-    if canonical is None:  # the loader refuses this; fail when read, as `read_field` does
-        return CompiledField(name, spec, False, partial(_unknown, name))
-    read = _field_reader(spec, canonical)
-    return CompiledField(name, spec, bool(canonical.required or spec.required), read)
+def _reader(name: str, spec: ReadField, canonical: Canonical | None) -> FieldReader:
+    if canonical is None:  # the loader refuses this; fail when read
+        return FieldReader(name, spec, False, "", partial(_unknown, name))
+    need = f"; {canonical.need}" if canonical.need else "; it is required by the mapping"
+    required = bool(canonical.required or spec.required)
+    return FieldReader(name, spec, required, f"is empty{need}", _field_reader(spec, canonical))
 
 
 def _unknown(name: str, *_: object) -> Any:
@@ -312,7 +243,8 @@ def _transform(name: str | None) -> Callable[[object], object] | None:
 
 
 def _plain_reader(source: Callable[[Record], Any], convert: Callable[[object], Any]) -> ReadFn:
-    """The common case (a field read as it is): no transform, value map or unit."""
+    """The common case (a field read as it is): no transform, value map or unit; a closure
+    of its own because it runs for most fields of every mirrored record."""
 
     def read(record: Record, term_months: Decimal | None) -> Any:
         raw = source(record)
@@ -322,7 +254,8 @@ def _plain_reader(source: Callable[[Record], Any], convert: Callable[[object], A
 
 
 def _source(spec: ReadField) -> Callable[[Record], Any]:
-    """The raw value as `_raw` finds it, with blank values as None (they read the same)."""
+    """The raw value: a constant, the first associated id, or the first of the spec's
+    fields that holds a value; blank values are None (they read the same)."""
     if spec.value is not None:
         constant = None if is_blank(spec.value) else spec.value
         return lambda record: constant
@@ -355,11 +288,16 @@ def _first_associated(key: str, record: Record) -> Any:
 
 
 def _value_map(spec: ReadField, canonical: Canonical) -> Callable[[Any], Any]:
-    """`_mapped` with the map and its casefolded copy built once."""
+    """The value map: exact, then case-insensitive; enums also accept their own names.
+
+    `default` fills a blank value; for enum and yes/no fields it also catches values the map
+    does not list (every other stage is "open"). Text passes unmapped values through.
+    """
     values = spec.values or {}
     folded = {k.casefold(): v for k, v in values.items()}
     default = spec.default
-    unmapped = partial(_unmapped, default, canonical.kind, canonical.choices)
+    known = ", ".join(f"`{k}`" for k in values) or "none"
+    unmapped = partial(_unmapped, default, canonical.kind, canonical.choices, known)
 
     def mapped(raw: Any) -> Any:
         if is_blank(raw):
@@ -376,8 +314,10 @@ def _value_map(spec: ReadField, canonical: Canonical) -> Callable[[Any], Any]:
 _MISSING: Any = object()
 
 
-def _unmapped(default: Any, kind: Kind, choices: tuple[str, ...], raw: Any, text: str) -> Any:
-    """A value the map does not list, as `_mapped` treats it."""
+def _unmapped(  # noqa: PLR0917 - bound once per field by partial, then called with raw, text
+    default: Any, kind: Kind, choices: tuple[str, ...], known: str, raw: Any, text: str
+) -> Any:
+    """A value the map does not list."""
     if kind is Kind.ENUM and text.lower() in choices:
         return text.lower()
     if kind in (Kind.TEXT, Kind.ID):
@@ -386,7 +326,7 @@ def _unmapped(default: Any, kind: Kind, choices: tuple[str, ...], raw: Any, text
         return default
     if kind is Kind.BOOL:
         return raw
-    raise CoerceError("is not mapped")  # worded by `read_field`
+    raise CoerceError(f"has the value `{text}`, which the mapping does not map (mapped: {known})")
 
 
 def _unit_reader(per: str | PerFromField | None) -> Callable[[Record], Unit]:
