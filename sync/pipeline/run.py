@@ -30,6 +30,7 @@ from sync.pipeline.signals import (
     match_accounts,
     match_failures,
     pull_signals,
+    signal_failures,
     touched_by_signals,
 )
 from sync.pipeline.world import World, load_world
@@ -125,7 +126,7 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
             touched = _use_signals(ctx, result.world, signals, signal_pull)
             accounts = None if accounts is None else accounts | touched
         result.plan = build_plan(ctx, result.world, accounts)
-        _book_decisions(ctx, result.plan)
+        _book_decisions(ctx, result.world, result.plan)
         result.report = push(ctx, result.world, result.plan, skipped=set(pulled.skipped))
     except DeferRunError as exc:
         status, error = RunStatus.DEFERRED, str(exc)
@@ -162,10 +163,12 @@ def _use_signals(
     ctx.stats["signals.matched"] += len(match.matched)
     ctx.stats["signals.unmatched"] += len(match.unmatched) + len(match.ambiguous)
     if not ctx.dry_run:
-        failures = match_failures(ctx, match)
+        failures = match_failures(ctx, match) + signal_failures(ctx, source.port.name, signals)
         if failures:
             ctx.store.errors.record(failures, run_id=ctx.run_id)
         ctx.store.errors.resolve(ctx.crm, MATCH_OBJECT, match.matched, stage=Stage.DECIDE)
+        for concept, readable in signals.readable.items():
+            _resolve_readable(ctx, f"{source.port.name}:{concept}", readable)
     return touched_by_signals(pulled, signals, match)
 
 
@@ -205,7 +208,7 @@ def _read(ctx: RunContext, concept: str, name: str, raw: dict[str, Any] | None) 
         return None
 
 
-def _book_decisions(ctx: RunContext, plan: Plan) -> None:
+def _book_decisions(ctx: RunContext, world: World, plan: Plan) -> None:
     """Keep decide-stage problems for admins; clear the ones whose records now read fine."""
     ctx.stats["decide_failures"] += len(plan.failures)
     ctx.stats["subscriptions"] += plan.subscriptions
@@ -214,3 +217,14 @@ def _book_decisions(ctx: RunContext, plan: Plan) -> None:
     if plan.failures:
         ctx.store.errors.record(plan.failures, run_id=ctx.run_id)
     ctx.store.errors.resolve(ctx.crm, "order", plan.clean_orders, stage=Stage.DECIDE)
+    for concept, readable in world.readable.items():
+        if concept != "order":  # an order is clean only when the rules accepted it too
+            _resolve_readable(ctx, concept, readable)
+
+
+def _resolve_readable(ctx: RunContext, object_type: str, readable: set[str]) -> None:
+    """Resolve the kept errors of records that now translate (only those with an error)."""
+    kept = ctx.store.errors.open(ctx.crm, stage=Stage.DECIDE, object_type=object_type)
+    now_readable = [e.record_key for e in kept if e.record_key in readable]
+    if now_readable:
+        ctx.store.errors.resolve(ctx.crm, object_type, now_readable, stage=Stage.DECIDE)

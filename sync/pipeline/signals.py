@@ -12,7 +12,9 @@ and is reported.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from contract_rules import Account
 from mappings import (
@@ -31,6 +33,8 @@ from sync.pipeline.pull import PullOutcome, pull_all
 from sync.pipeline.world import World
 from sync.state import RecordFailure, Stage, StateStore
 
+T = TypeVar("T")
+
 SIGNAL_STREAMS = frozenset({"account", "case", "nps"})
 MATCH_OBJECT = "health_match"
 
@@ -42,6 +46,8 @@ class Signals:
     companies: dict[str, tuple[Account, AccountExtras]] = field(default_factory=dict)
     cases: dict[str, list[CaseRecord]] = field(default_factory=lambda: defaultdict(list))
     nps: dict[str, list[NpsRecord]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[TranslationError] = field(default_factory=list)
+    readable: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
 @dataclass
@@ -62,20 +68,49 @@ def pull_signals(ctx: RunContext, port: CrmPort, mapping: Mapping) -> PullOutcom
 
 
 def load_signals(store: StateStore, crm: str, mapping: Mapping) -> Signals:
+    """The other CRM's mirrored companies, tickets and NPS answers; a record that cannot be
+    read is kept in `errors` (the run reports it), never dropped from a health score."""
     signals = Signals()
-    for record in store.mirror.list_type(crm, "account"):
-        company = to_account(dict(record.data), mapping)
-        if not isinstance(company, TranslationError):
-            signals.companies[company[0].id] = company
-    for record in store.mirror.list_type(crm, "case"):
-        case = to_case(dict(record.data), mapping)
-        if not isinstance(case, TranslationError):
-            signals.cases[case.account_id].append(case)
-    for record in store.mirror.list_type(crm, "nps"):
-        answer = to_nps(dict(record.data), mapping)
-        if not isinstance(answer, TranslationError):
-            signals.nps[answer.account_id].append(answer)
+    for company in _readable(signals, store, crm, "account", to_account, mapping):
+        signals.companies[company[0].id] = company
+    for case in _readable(signals, store, crm, "case", to_case, mapping):
+        signals.cases[case.account_id].append(case)
+    for answer in _readable(signals, store, crm, "nps", to_nps, mapping):
+        signals.nps[answer.account_id].append(answer)
     return signals
+
+
+def _readable(  # noqa: PLR0917 - four call sites in a row, each naming its concept
+    signals: Signals,
+    store: StateStore,
+    crm: str,
+    concept: str,
+    translate: Callable[[dict[str, Any], Mapping], T | TranslationError],
+    mapping: Mapping,
+) -> Iterator[T]:
+    for record in store.mirror.list_type(crm, concept):
+        translated = translate(dict(record.data), mapping)
+        if isinstance(translated, TranslationError):
+            signals.errors.append(translated)
+            continue
+        signals.readable[concept].add(record.record_id)
+        yield translated
+
+
+def signal_failures(ctx: RunContext, source_crm: str, signals: Signals) -> list[RecordFailure]:
+    """Unreadable records of the other CRM, filed under this deployment's CRM so that
+    `renewal-sync errors` shows them (object type `hubspot:case`, ...)."""
+    return [
+        RecordFailure(
+            ctx.crm,
+            f"{source_crm}:{e.concept}",
+            e.record_id,
+            Stage.DECIDE,
+            "UNREADABLE_RECORD",
+            str(e),
+        )
+        for e in signals.errors
+    ]
 
 
 def match_accounts(

@@ -8,8 +8,9 @@ open or lost opportunity that is only half filled in is not a contract yet and i
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from contract_rules import Account, OrderStatus, OrderType, SubscriptionKey
 from mappings import (
@@ -31,6 +32,8 @@ from mappings import (
 )
 from mappings.streams import WRITTEN_PREFIX
 from sync.state import StateStore
+
+T = TypeVar("T")
 
 Raw = dict[str, Any]
 _LINE_MARK = ":line:"
@@ -54,6 +57,7 @@ class World:
     nps: dict[str, list[NpsRecord]] = field(default_factory=lambda: defaultdict(list))
     errors: list[TranslationError] = field(default_factory=list)
     readable: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """Concept -> ids of the records that translated: their earlier errors are resolved."""
     _by_subscription: dict[SubscriptionKey, list[tuple[str, OrderRecord]]] | None = None
 
     def service_renewals(self, key: SubscriptionKey) -> list[tuple[str, OrderRecord]]:
@@ -166,23 +170,34 @@ def _index_keys(world: World, concept: str, mapping: Mapping, rows: dict[str, Ra
 
 
 def _simple(world: World, store: StateStore, crm: str, mapping: Mapping) -> None:
+    """Prices, users, cases and NPS answers: each unreadable record is an error an admin
+    sees (like an unreadable order), never a silent gap in a price list or a health score."""
     if "price" in mapping.read:
-        for raw in _rows(store, crm, "price").values():
-            price = to_price(raw, mapping)
-            if not isinstance(price, TranslationError):
-                world.prices[price.sku] = price
+        for price in _readable(world, "price", _rows(store, crm, "price"), to_price, mapping):
+            world.prices[price.sku] = price
     if "user" in mapping.read:
-        for raw in _rows(store, crm, "user").values():
-            user = to_user(raw, mapping)
-            if not isinstance(user, TranslationError):
-                world.users[user.id] = user
+        for user in _readable(world, "user", _rows(store, crm, "user"), to_user, mapping):
+            world.users[user.id] = user
     if "case" in mapping.read:
-        for raw in _rows(store, crm, "case").values():
-            case = to_case(raw, mapping)
-            if not isinstance(case, TranslationError):
-                world.cases[case.account_id].append(case)
+        for case in _readable(world, "case", _rows(store, crm, "case"), to_case, mapping):
+            world.cases[case.account_id].append(case)
     if "nps" in mapping.read:
-        for raw in _rows(store, crm, "nps").values():
-            answer = to_nps(raw, mapping)
-            if not isinstance(answer, TranslationError):
-                world.nps[answer.account_id].append(answer)
+        for answer in _readable(world, "nps", _rows(store, crm, "nps"), to_nps, mapping):
+            world.nps[answer.account_id].append(answer)
+
+
+def _readable(
+    world: World,
+    concept: str,
+    rows: dict[str, Raw],
+    translate: Callable[[Raw, Mapping], T | TranslationError],
+    mapping: Mapping,
+) -> Iterator[T]:
+    """The records of `rows` that translate; the others go to `world.errors`."""
+    for record_id, raw in rows.items():
+        translated = translate(raw, mapping)
+        if isinstance(translated, TranslationError):
+            world.errors.append(translated)
+            continue
+        world.readable[concept].add(record_id)
+        yield translated
