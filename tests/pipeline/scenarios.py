@@ -1,15 +1,13 @@
-"""Hand-built subscriptions for the pipeline scenarios: the domain spec's worked example."""
+"""Hand-built subscriptions for the pipeline scenarios: the domain spec's worked example,
+in the generator's CRM-neutral records (either sandbox loads them)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from crm_sandbox.datagen import generate
-from crm_sandbox.records import AccountBundle, GenAccount, GenDiscount, GenLine, GenOrder
-from crm_sandbox.salesforce import SalesforceSandbox
-from tests.pipeline.conftest import new_sandbox
-from tests.pipeline.harness import TODAY
+from crm_sandbox.records import AccountBundle, GenAccount, GenDiscount, GenLine, GenOrder, GenUser
 
 D = Decimal
 
@@ -42,12 +40,11 @@ def contract(
     )  # fmt: skip
 
 
-def worked_example_sandbox(*orders: GenOrder, segment: str = "standard") -> SalesforceSandbox:
-    """An org holding one account with the given orders (the worked example by default)."""
-    sandbox = new_sandbox(opportunities=0)
-    dataset = generate(10, seed=1, today=TODAY)
-    account = GenAccount("ACC-W", "Worked Example Ltd", "worked.example", dataset.users[0].key,
+def worked_example_bundle(
+    users: Sequence[GenUser], orders: Sequence[GenOrder], segment: str = "standard"
+) -> AccountBundle:
+    """The worked example's one account (30 licensed seats, 24 active) holding `orders`
+    (the worked example's contract when none are given)."""
+    account = GenAccount("ACC-W", "Worked Example Ltd", "worked.example", users[0].key,
                          segment, 30, 24)  # fmt: skip
-    bundle = AccountBundle(account, orders or (contract(),), (), ())
-    sandbox.load(dataset, bundles=[bundle])
-    return sandbox
+    return AccountBundle(account, tuple(orders) or (contract(),), (), ())

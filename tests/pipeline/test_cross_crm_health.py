@@ -20,8 +20,9 @@ from mappings import load_default
 from sync.connectors.hubspot import connect_hubspot
 from sync.pipeline.run import SignalSource, run_once
 from sync.settings import Settings
-from tests.pipeline.harness import TODAY, Harness
-from tests.pipeline.scenarios import worked_example_sandbox
+from tests.pipeline.conftest import worked_example_salesforce as worked_example_sandbox
+from tests.pipeline.orgs import TODAY
+from tests.pipeline.salesforce_org import SalesforceOrg as Harness
 
 MOMENT = datetime.combine(TODAY, time(7, 0), tzinfo=UTC)
 
@@ -84,9 +85,9 @@ def _account(harness: Harness) -> dict[str, Any]:
 
 
 def test_hubspot_tickets_and_nps_move_a_salesforce_health_score(
-    make_harness: Any, portal: tuple[HubSpotSandbox, ServedApp]
+    make_salesforce_org: Any, portal: tuple[HubSpotSandbox, ServedApp]
 ) -> None:
-    harness = make_harness(worked_example_sandbox())
+    harness = make_salesforce_org(worked_example_sandbox())
     first = _run(harness, portal, date(2026, 11, 21))
     assert first.status == "succeeded", first.error
     assert first.stats["signals.matched"] == 1
@@ -115,13 +116,13 @@ def test_hubspot_tickets_and_nps_move_a_salesforce_health_score(
 
 
 def test_an_account_matching_two_companies_is_reported_not_guessed(
-    make_harness: Any, portal: tuple[HubSpotSandbox, ServedApp]
+    make_salesforce_org: Any, portal: tuple[HubSpotSandbox, ServedApp]
 ) -> None:
     sandbox, _ = portal
     sandbox.load_bundles(
         (_user(),), [AccountBundle(_company("www.worked.example", "H-2"), (), (), ())]
     )
-    harness = make_harness(worked_example_sandbox())
+    harness = make_salesforce_org(worked_example_sandbox())
     result = _run(harness, portal, date(2026, 11, 21))
     assert result.status == "succeeded", result.error
     assert result.stats["signals.matched"] == 0

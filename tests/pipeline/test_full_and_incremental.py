@@ -2,54 +2,49 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from tests.db_fixtures import DbTarget
-from tests.pipeline.conftest import new_sandbox
-from tests.pipeline.harness import crm_state
+from tests.pipeline.conftest import MakeOrg
 
 
-def test_full_then_incremental_run_on_each_database(make_harness, db_target: DbTarget) -> None:
-    harness = make_harness(new_sandbox(), db_target)
-    first = harness.run()
+def test_full_then_incremental_run_on_each_database(make_org: MakeOrg, db_target: DbTarget) -> None:
+    org = make_org(target=db_target)
+    first = org.run()
     assert first.status == "succeeded", first.error
-    assert first.stats["written.renewal"] > 0
-    assert first.stats["written.task"] > 0
-    keys = Counter(o["Renewal_Sync_Key__c"] for o in harness.renewals())
+    for written in ("renewal", "renewal_line", "task"):
+        assert first.stats[f"written.{written}"] > 0, written
+    keys = org.service_keys()["renewal"]
     assert keys
     assert max(keys.values()) == 1
 
-    harness.sandbox.ledger.reset()
-    second = harness.run()
+    org.reset_ledger()
+    second = org.run()
     assert second.status == "succeeded", second.error
-    assert harness.sandbox.ledger.writes == 0
-    assert harness.store.runs.get(second.run_id).mode.value == "incremental"
+    assert org.writes() == 0
+    run = org.store.runs.get(second.run_id or "")
+    assert run is not None
+    assert run.mode.value == "incremental"
 
 
-def test_a_rerun_with_nothing_changed_makes_no_write_call(make_harness) -> None:
-    harness = make_harness(new_sandbox(seed=5))
-    harness.run()
-    before = crm_state(harness.sandbox)
+def test_a_rerun_with_nothing_changed_makes_no_write_call(make_org: MakeOrg) -> None:
+    org = make_org(seed=5)
+    assert org.run().status == "succeeded"
+    before = org.crm_state()
     for _ in range(2):
-        harness.sandbox.ledger.reset()
-        assert harness.run().status == "succeeded"
-        assert harness.sandbox.ledger.writes == 0
-    assert crm_state(harness.sandbox) == before
+        org.reset_ledger()
+        assert org.run().status == "succeeded"
+        assert org.writes() == 0
+    assert org.crm_state() == before
 
 
-def test_every_open_renewal_has_one_record_per_subscription_term(make_harness) -> None:
-    harness = make_harness(new_sandbox(opportunities=120, seed=9))
-    harness.run()
-    open_renewals = [o for o in harness.renewals() if not o["IsClosed"]]
-    terms = Counter(
-        (o["AccountId"], o["Product_Family__c"], o["Contract_Start_Date__c"]) for o in open_renewals
-    )
-    assert open_renewals
+def test_every_open_renewal_is_one_record_per_subscription_term_with_its_lines(
+    make_org: MakeOrg,
+) -> None:
+    org = make_org(size=120, seed=9)
+    org.run()
+    terms = org.open_renewal_terms()
+    assert terms
     assert max(terms.values()) == 1
-    items = harness.sandbox.records("OpportunityLineItem")
-    ours = [o for o in open_renewals if o["Renewal_Computed_Amount__c"] == o["Amount"]]
+    ours = [r for r in org.renewals() if r.stage == "open" and r.computed_amount == r.amount]
     assert ours
     for renewal in ours:
-        lines = [li for li in items if li["OpportunityId"] == renewal["Id"]]
-        total = sum(li["TotalPrice"] for li in lines)
-        assert abs(total - renewal["Amount"]) < 0.005, renewal["Name"]
+        assert org.lines_total(renewal.id) == renewal.amount, renewal.key

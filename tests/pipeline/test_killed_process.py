@@ -17,9 +17,11 @@ import pytest
 
 from sync.state import StateStore
 from tests.db_fixtures import DbTarget
-from tests.pipeline.conftest import new_sandbox
-from tests.pipeline.harness import Harness, crm_state
-from tests.pipeline.test_failures_and_recovery import SEED, SIZE, _assert_no_duplicates
+from tests.pipeline.conftest import salesforce_sandbox as new_sandbox
+from tests.pipeline.salesforce_org import SalesforceOrg as Harness
+from tests.pipeline.salesforce_org import crm_state
+from tests.pipeline.test_failures_and_recovery import SEED, SIZE
+from tests.pipeline.test_failures_and_recovery import assert_no_duplicates as _assert_no_duplicates
 
 
 def _environment(harness: Harness, url: str) -> dict[str, str]:
@@ -62,11 +64,11 @@ def _sync(env: dict[str, str], store: StateStore, kill_after: float | None) -> i
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_sigkill_at_random_moments_then_restart_ends_clean(
-    make_harness: Any, postgres_url: str, postgres_schema: str
+    make_salesforce_org: Any, postgres_url: str, postgres_schema: str
 ) -> None:
-    reference = _reference(make_harness)
+    reference = _reference(make_salesforce_org)
     target = DbTarget("postgresql", postgres_url, postgres_schema)
-    harness = make_harness(new_sandbox(SIZE, SEED), target)
+    harness = make_salesforce_org(new_sandbox(SIZE, SEED), target)
     url = f"{postgres_url}?options=-csearch_path%3D{postgres_schema}"
     env = _environment(harness, url)
     for moment in (0.05, 0.3, 0.6):
@@ -79,7 +81,7 @@ def test_sigkill_at_random_moments_then_restart_ends_clean(
     assert crm_state(harness.sandbox) == reference
 
 
-def _reference(make_harness: Any) -> dict[str, Any]:
-    harness = make_harness(new_sandbox(SIZE, SEED))
+def _reference(make_salesforce_org: Any) -> dict[str, Any]:
+    harness = make_salesforce_org(new_sandbox(SIZE, SEED))
     assert harness.run().status == "succeeded"
     return crm_state(harness.sandbox)

@@ -1,14 +1,14 @@
-"""A HubSpot sandbox, a state store and the real adapter, wired for pipeline scenarios.
+"""The HubSpot portal of the pipeline suite: a sandbox, a state store and the real adapter.
 
-The HubSpot twin of `tests.pipeline.harness`. Each run moves the sandbox clock one second and
-uses it as the run's start, so cursors, `hs_lastmodifieddate` and "today" are fixed by the
-test. One fake monotonic clock drives both ten-second windows (the sandbox's and the
-adapter's); the adapter's sleeps move it and are recorded, never slept.
+Each run moves the sandbox clock one second and uses it as the run's start, so cursors,
+`hs_lastmodifieddate` and "today" are fixed by the test. One fake monotonic clock drives both
+ten-second windows (the sandbox's and the adapter's); the adapter's sleeps move it and are
+recorded, never slept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -20,13 +20,14 @@ from crm_sandbox.hubspot.store import Record
 from crm_sandbox.server import ServedApp
 from mappings import Mapping, load_default
 from sync.connectors.hubspot import HubSpotAdapter, RetryPolicy, connect_hubspot
-from sync.core.ports import CrmPort
 from sync.pipeline.run import RunResult, run_once
 from sync.settings import Settings
 from sync.state import StateStore
+from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, Wrap, term_years
 
-TODAY = date(2026, 11, 21)
 KEY = "renewal_sync_key"
+# HubSpot association type ids (docs/sandbox-hubspot.md)
+DEAL_TO_COMPANY, LINE_TO_DEAL = 5, 20
 FAST = RetryPolicy(attempts=6, lock_attempts=6, initial_wait=0.01, max_wait=0.05, jitter=0.0)
 NO_WINDOW = 100_000  # calls per ten seconds when a test is not about the rate limit
 
@@ -47,7 +48,7 @@ class FakeTime:
 
 
 @dataclass
-class Harness:
+class HubSpotOrg(Org):
     sandbox: HubSpotSandbox
     served: ServedApp
     store: StateStore
@@ -56,6 +57,8 @@ class Harness:
     today: date = TODAY
     policy: RetryPolicy = FAST
     last_port: HubSpotAdapter | None = None
+    crm = "hubspot"
+    stage_field = "dealstage"
 
     def settings(self, **extra: Any) -> Settings:
         values: dict[str, Any] = {
@@ -80,7 +83,7 @@ class Harness:
         self,
         *,
         dry_run: bool = False,
-        wrap: Callable[[CrmPort], CrmPort] | None = None,
+        wrap: Wrap | None = None,
         today: date | None = None,
         **settings: Any,
     ) -> RunResult:
@@ -130,22 +133,156 @@ class Harness:
             store.archive(record, self.sandbox.clock.now())
             self.sandbox.state.search_cache.clear()
 
-    # -- what the portal shows -----------------------------------------------------------
+    # -- what the portal shows (native records) ---------------------------------------
 
-    def renewals(self) -> list[Record]:
+    def native_renewals(self) -> list[Record]:
         return [d for d in self.sandbox.records("deals") if d.props.get(KEY)]
 
-    def renewal(self, key_part: str) -> Record:
-        (found,) = [d for d in self.renewals() if key_part in d.props[KEY]]
-        return found
-
-    def tasks_of(self, deal_id: int | str) -> list[Record]:
+    def native_tasks_of(self, deal_id: int | str) -> list[Record]:
         ids = set(self.sandbox.associated_ids("deals", deal_id, "tasks"))
         return [t for t in self.sandbox.records("tasks") if t.id in ids]
 
     def lines_of(self, deal_id: int | str) -> list[Record]:
         ids = set(self.sandbox.associated_ids("deals", deal_id, "line_items"))
         return [li for li in self.sandbox.records("line_items") if li.id in ids]
+
+    def company_id(self) -> int:
+        (company,) = self.sandbox.records("companies")
+        return company.id
+
+    def deal(self, deal_id: str) -> Record:
+        (found,) = [d for d in self.sandbox.records("deals") if str(d.id) == str(deal_id)]
+        return found
+
+    # -- the neutral views --------------------------------------------------------------
+
+    def with_store(self, store: StateStore) -> HubSpotOrg:
+        return HubSpotOrg(self.sandbox, self.served, store, self.time, self.mapping)
+
+    def renewals(self) -> list[RenewalView]:
+        return [_renewal(d) for d in self.native_renewals()]
+
+    def tasks_of(self, renewal_id: str) -> list[TaskView]:
+        return [_task(t) for t in self.native_tasks_of(renewal_id)]
+
+    def account(self, account_id: str | None = None) -> AccountView:
+        companies = self.sandbox.records("companies")
+        (c,) = [x for x in companies if account_id in (None, str(x.id))]
+        props = c.props
+        score = props.get("health_score")
+        return AccountView(
+            str(c.id), props.get("hubspot_owner_id"), props.get("next_renewal_date") or None,
+            _money(props.get("open_renewal_amount")), _money(props.get("active_arr")),
+            Decimal(score) if score else None, props.get("health_tier") or None,
+            props.get("health_date") or None,
+        )  # fmt: skip
+
+    def contract_id(self) -> str:
+        (found,) = [d for d in self.sandbox.records("deals") if d.props.get("order_type") == "new"]
+        return str(found.id)
+
+    def lines_total(self, renewal_id: str) -> Decimal:
+        deal = self.deal(renewal_id).props
+        yearly = sum((Decimal(li.props["amount"]) for li in self.lines_of(renewal_id)), Decimal(0))
+        years = term_years(deal["contract_start_date"], deal["contract_end_date"])
+        return (yearly * years).quantize(Decimal("0.01"))
+
+    def service_keys(self) -> dict[str, Counter[str]]:
+        def keys(kind: str) -> Counter[str]:
+            return Counter(r.props[KEY] for r in self.sandbox.records(kind) if r.props.get(KEY))
+
+        return {"renewal": keys("deals"), "line": keys("line_items"), "task": keys("tasks")}
+
+    def open_renewal_terms(self) -> Counter[tuple[str, str, str]]:
+        return Counter(
+            (
+                ",".join(map(str, self.sandbox.associated_ids("deals", d.id, "companies"))),
+                str(d.props.get("product_family")),
+                str(d.props.get("contract_start_date")),
+            )
+            for d in self.native_renewals()
+            if d.props.get("hs_is_closed") != "true"
+        )
+
+    def crm_state(self) -> dict[str, Any]:
+        return crm_state(self.sandbox)
+
+    # -- what a person does, in neutral words ------------------------------------------
+
+    def person_books_upgrade(self, contract_id: str, seats: int, start: date) -> str:
+        upgrade = self.person_creates("deals", {
+            "dealname": "Worked Example - more seats", "pipeline": "default",
+            "dealstage": "closedwon", "closedate": start.isoformat(), "order_type": "upgrade",
+            "contract_start_date": start.isoformat(), "contract_end_date": "2026-12-31",
+            "amended_deal_id": contract_id, "product_family": "Analytics",
+        }, {DEAL_TO_COMPANY: str(self.company_id())})  # fmt: skip
+        self.person_creates("line_items", {
+            "name": "ANL-SEAT", "hs_sku": "ANL-SEAT", "brick_kind": "subscription",
+            "quantity": seats, "price": 300, "hs_discount_percentage": 5,
+            "recurringbillingfrequency": "annually",
+        }, {LINE_TO_DEAL: upgrade})  # fmt: skip
+        return upgrade
+
+    def person_books_termination(self, contract_id: str, on: date) -> str:
+        return self.person_creates("deals", {
+            "dealname": "Worked Example - termination", "pipeline": "default",
+            "dealstage": "closedwon", "closedate": on.isoformat(), "order_type": "termination",
+            "contract_start_date": on.isoformat(), "amended_deal_id": contract_id,
+            "product_family": "Analytics",
+        }, {DEAL_TO_COMPANY: str(self.company_id())})  # fmt: skip
+
+    def person_moves_stage(self, renewal_id: str) -> str:
+        self.person_updates("deals", renewal_id, {"dealstage": "contractsent"})
+        return "contractsent"
+
+    def person_deletes_task(self, task_id: str) -> None:
+        self.person_archives("tasks", task_id)
+
+    def person_creates_renewal(self, contract_id: str, amount: Decimal) -> str:
+        return self.person_creates("deals", {
+            "dealname": "Worked Example - renewal 2027 (by hand)", "pipeline": "default",
+            "dealstage": "qualifiedtobuy", "closedate": "2026-12-31", "order_type": "renewal",
+            "renewed_deal_id": contract_id, "product_family": "Analytics",
+            "contract_start_date": "2027-01-01", "contract_end_date": "2027-12-31",
+            "amount": str(amount),
+        }, {DEAL_TO_COMPANY: str(self.company_id())})  # fmt: skip
+
+    def new_day_of_allowance(self) -> None:
+        self.sandbox.clock.advance(timedelta(days=1))  # a new UTC day: the allowance is back
+
+
+def _day(value: str | None) -> str | None:
+    """A HubSpot date property (YYYY-MM-DD) or datetime (ISO, ms) as the day it names."""
+    if not value:
+        return None
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value) / 1000, UTC).date().isoformat()
+    return value[:10]
+
+
+def _task(t: Record) -> TaskView:
+    props = t.props
+    due = _day(props.get("hs_timestamp")) or ""
+    done = props.get("hs_task_status") == "COMPLETED"
+    return TaskView(str(t.id), due, done, props.get("hs_task_subject") or "",
+                    props.get("hubspot_owner_id"))  # fmt: skip
+
+
+def _renewal(d: Record) -> RenewalView:
+    props = d.props
+    stage = props.get("dealstage") or ""
+    closed, won = props.get("hs_is_closed") == "true", props.get("hs_is_closed_won") == "true"
+    outcome = ("won" if won else "lost") if closed else "open"
+    return RenewalView(
+        id=str(d.id), key=props[KEY], amount=_money(props.get("amount")),
+        close_date=_day(props.get("closedate")), stage=outcome,
+        stage_name=stage, term_start=props.get("contract_start_date"),
+        term_end=props.get("contract_end_date"), renews=props.get("renewed_deal_id"),
+        owner=props.get("hubspot_owner_id"), ledger=props.get("renewal_ledger") or "",
+        computed_amount=_money(props.get("renewal_computed_amount")),
+        lapsed=(props.get("renewal_lapsed") or "").lower() == "true",
+        loss_reason=props.get("closed_lost_reason") or None,
+    )  # fmt: skip
 
 
 def midnight_utc(day: str) -> str:
@@ -218,4 +355,4 @@ def _number(value: str | None) -> Decimal | None:
 
 
 def _money(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+    return None if value in (None, "") else Decimal(str(value)).quantize(Decimal("0.01"))

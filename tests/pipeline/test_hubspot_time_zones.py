@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import pytest
 
-from tests.pipeline_hubspot.conftest import MakeHarness
-from tests.pipeline_hubspot.harness import midnight_utc
-from tests.pipeline_hubspot.scenarios import worked_example_sandbox
+from tests.pipeline.conftest import worked_example_hubspot
+from tests.pipeline.hubspot_org import HubSpotOrg, midnight_utc
 
 ZONES = ["UTC", "Pacific/Auckland", "America/Los_Angeles", "Pacific/Kiritimati"]
 
@@ -38,18 +37,22 @@ def zone(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def test_no_contract_renewal_or_task_date_moves_in_any_zone(
-    make_harness: MakeHarness, zone: str
+    make_hubspot_org: Callable[..., HubSpotOrg], zone: str
 ) -> None:
     assert (time.timezone == 0) == (zone == "UTC")  # the zone took effect in this process
-    sandbox = worked_example_sandbox()
+    sandbox = worked_example_hubspot()
     sandbox.clock.advance(timedelta(hours=15, minutes=29))  # the run starts 23:30 UTC
-    harness = make_harness(sandbox)
+    harness = make_hubspot_org(sandbox)
     assert harness.run(today=date(2026, 6, 30)).status == "succeeded"
-    renewal = harness.renewal("Analytics:2027-01-01")
+    (renewal,) = [
+        d
+        for d in harness.native_renewals()
+        if "Analytics:2027-01-01" in d.props["renewal_sync_key"]
+    ]
     assert renewal.props["contract_start_date"] == "2027-01-01"
     assert renewal.props["contract_end_date"] == "2027-12-31"
     assert renewal.props["closedate"] == midnight_utc("2026-12-31")
-    due = sorted(t.props["hs_timestamp"] for t in harness.tasks_of(renewal.id))
+    due = sorted(t.props["hs_timestamp"] for t in harness.native_tasks_of(renewal.id))
     assert due == [midnight_utc(d) for d in ("2026-08-03", "2026-10-02", "2026-10-30")]
     (company,) = harness.sandbox.records("companies")
     assert company.props["next_renewal_date"] == "2026-12-31"

@@ -1,0 +1,166 @@
+"""A CRM-neutral view of a sandbox org and what people do in it, for the one pipeline suite.
+
+The suite's scenarios run once per CRM (`tests/pipeline/conftest.py` parametrizes `crm`):
+each test speaks to an `Org`, and `SalesforceOrg` / `HubSpotOrg` translate to the sandbox's
+own records, field names and encodings (a HubSpot date is midnight UTC in milliseconds, a
+Salesforce one a plain date). Only what a user of either CRM can see is in the views.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sync.core.ports import CrmPort
+from sync.pipeline.run import RunResult
+from sync.state import StateStore
+
+TODAY = date(2026, 11, 21)
+Wrap = Callable[[CrmPort], CrmPort]
+
+
+@dataclass(frozen=True)
+class RenewalView:
+    """A renewal opportunity (Salesforce) or deal (HubSpot) as its user sees it."""
+
+    id: str
+    key: str
+    amount: Decimal | None
+    close_date: str | None  # YYYY-MM-DD
+    stage: str  # open | won | lost
+    stage_name: str  # the CRM's own stage value
+    term_start: str | None
+    term_end: str | None
+    renews: str | None  # record id of the contract it renews
+    owner: str | None
+    ledger: str
+    computed_amount: Decimal | None
+    lapsed: bool
+    loss_reason: str | None
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: str
+    due: str  # YYYY-MM-DD
+    completed: bool
+    subject: str
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: str
+    owner: str | None
+    next_renewal_date: str | None
+    open_renewal_amount: Decimal | None
+    active_arr: Decimal | None
+    health_score: Decimal | None
+    health_tier: str | None
+    health_date: str | None
+
+
+class Org(ABC):
+    """One sandbox org or portal, its state store, and the real adapter wired to both."""
+
+    crm: str
+    stage_field: str  # the CRM field a person's stage move is reported under
+    store: StateStore
+    sandbox: Any
+
+    @abstractmethod
+    def run(
+        self,
+        *,
+        dry_run: bool = False,
+        wrap: Wrap | None = None,
+        today: date | None = None,
+        **settings: Any,
+    ) -> RunResult:
+        """One run of the service; the sandbox clock moves a second first."""
+
+    @abstractmethod
+    def with_store(self, store: StateStore) -> Org:
+        """The same org seen by a second runner with its own store connection."""
+
+    # -- what the CRM shows -------------------------------------------------------------
+
+    @abstractmethod
+    def renewals(self) -> list[RenewalView]: ...
+
+    @abstractmethod
+    def tasks_of(self, renewal_id: str) -> list[TaskView]: ...
+
+    @abstractmethod
+    def account(self, account_id: str | None = None) -> AccountView:
+        """An account's roll-ups (the only account when no id is given)."""
+
+    @abstractmethod
+    def contract_id(self) -> str:
+        """The record id of the one `new` order (the worked example's contract)."""
+
+    @abstractmethod
+    def lines_total(self, renewal_id: str) -> Decimal:
+        """What the renewal's lines add up to for its whole term, as the CRM totals them."""
+
+    @abstractmethod
+    def service_keys(self) -> dict[str, Counter[str]]:
+        """Keys of the service's records by kind (renewal, line, task), with their counts."""
+
+    @abstractmethod
+    def open_renewal_terms(self) -> Counter[tuple[str, str, str]]:
+        """(account, product, term start) of every open renewal the service keeps."""
+
+    @abstractmethod
+    def crm_state(self) -> dict[str, Any]:
+        """Everything a user sees, ids of the service's records replaced by their keys."""
+
+    def renewal(self, key_part: str) -> RenewalView:
+        (found,) = [r for r in self.renewals() if key_part in r.key]
+        return found
+
+    def writes(self) -> int:
+        return int(self.sandbox.ledger.writes)
+
+    def reset_ledger(self) -> None:
+        self.sandbox.ledger.reset()
+
+    # -- what a person does -------------------------------------------------------------
+
+    @abstractmethod
+    def person_books_upgrade(self, contract_id: str, seats: int, start: date) -> str: ...
+
+    @abstractmethod
+    def person_books_termination(self, contract_id: str, on: date) -> str: ...
+
+    @abstractmethod
+    def person_moves_stage(self, renewal_id: str) -> str:
+        """Move the renewal to a later open stage; returns the CRM's stage value."""
+
+    @abstractmethod
+    def person_deletes_task(self, task_id: str) -> None: ...
+
+    @abstractmethod
+    def person_creates_renewal(self, contract_id: str, amount: Decimal) -> str:
+        """A renewal a person raised by hand for the worked example's 2027 term."""
+
+    @abstractmethod
+    def new_day_of_allowance(self) -> None:
+        """The daily API allowance is back (a new day for the CRM)."""
+
+
+def term_years(start: str, end: str) -> int:
+    """Whole years of a renewal term (HubSpot lines bill annually; the deal is the term)."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end) + timedelta(days=1)
+    months = (last.year - first.year) * 12 + last.month - first.month
+    assert months % 12 == 0, (start, end)
+    return months // 12
+
+
+def money(value: Any) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value)).quantize(Decimal("0.01"))
