@@ -20,10 +20,9 @@ from crm_sandbox.hubspot.store import Record
 from crm_sandbox.server import ServedApp
 from mappings import Mapping, load_default
 from sync.connectors.hubspot import HubSpotAdapter, RetryPolicy, connect_hubspot
-from sync.pipeline.run import RunResult, run_once
 from sync.settings import Settings
 from sync.state import StateStore
-from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, Wrap, term_years
+from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, term_years
 
 KEY = "renewal_sync_key"
 # HubSpot association type ids (docs/sandbox-hubspot.md)
@@ -78,26 +77,6 @@ class HubSpotOrg(Org):
             monotonic=self.time.monotonic,
         )  # fmt: skip
         return self.last_port
-
-    def run(
-        self,
-        *,
-        dry_run: bool = False,
-        wrap: Wrap | None = None,
-        today: date | None = None,
-        **settings: Any,
-    ) -> RunResult:
-        self.sandbox.clock.advance(timedelta(seconds=1))
-        port = self.port(**settings)
-        return run_once(
-            self.settings(**settings),
-            self.store,
-            wrap(port) if wrap else port,
-            self.mapping,
-            today=today or self.today,
-            dry_run=dry_run,
-            clock=self.sandbox.clock.now,
-        )
 
     # -- what a person does in the portal ------------------------------------------------
 

@@ -16,8 +16,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from mappings import Mapping
 from sync.core.ports import CrmPort
-from sync.pipeline.run import RunResult
+from sync.pipeline.run import RunResult, run_once
+from sync.settings import Settings
 from sync.state import StateStore
 
 TODAY = date(2026, 11, 21)
@@ -73,7 +75,17 @@ class Org(ABC):
     store: StateStore
     sandbox: Any
 
+    mapping: Mapping
+    today: date
+
     @abstractmethod
+    def settings(self, **extra: Any) -> Settings:
+        """The service's settings for this org, with `extra` on top."""
+
+    @abstractmethod
+    def port(self, **extra: Any) -> CrmPort:
+        """A fresh adapter, logged in (back-off sleeps recorded, never slept)."""
+
     def run(
         self,
         *,
@@ -82,7 +94,19 @@ class Org(ABC):
         today: date | None = None,
         **settings: Any,
     ) -> RunResult:
-        """One run of the service; the sandbox clock moves a second first."""
+        """One run of the service; the sandbox clock moves a second first and is the run's
+        clock, so cursors, modstamps and "today" are fixed by the test."""
+        self.sandbox.clock.advance(timedelta(seconds=1))
+        port = self.port(**settings)
+        return run_once(
+            self.settings(**settings),
+            self.store,
+            wrap(port) if wrap else port,
+            self.mapping,
+            today=today or self.today,
+            dry_run=dry_run,
+            clock=self.sandbox.clock.now,
+        )
 
     @abstractmethod
     def with_store(self, store: StateStore) -> Org:

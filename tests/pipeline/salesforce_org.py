@@ -20,10 +20,9 @@ from crm_sandbox.server import ServedApp
 from mappings import Mapping, load_default
 from sync.connectors.salesforce import RetryPolicy, connect_salesforce
 from sync.core.ports import CrmPort
-from sync.pipeline.run import RunResult, run_once
 from sync.settings import Settings
 from sync.state import StateStore
-from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, Wrap, money
+from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, money
 
 FAST = RetryPolicy(attempts=6, lock_attempts=6, initial_wait=0.01, max_wait=0.05, jitter=0.0)
 KEY = "Renewal_Sync_Key__c"
@@ -58,26 +57,6 @@ class SalesforceOrg(Org):
         session.verify = str(self.served.ca_bundle)
         return connect_salesforce(
             self.settings(**extra), session=session, sleep=self.sleeps.append, policy=FAST
-        )
-
-    def run(
-        self,
-        *,
-        dry_run: bool = False,
-        wrap: Wrap | None = None,
-        today: date | None = None,
-        **settings: Any,
-    ) -> RunResult:
-        self.sandbox.clock.advance(timedelta(seconds=1))
-        port = self.port(**settings)
-        return run_once(
-            self.settings(**settings),
-            self.store,
-            wrap(port) if wrap else port,
-            self.mapping,
-            today=today or self.today,
-            dry_run=dry_run,
-            clock=self.sandbox.clock.now,
         )
 
     def with_store(self, store: StateStore) -> SalesforceOrg:
