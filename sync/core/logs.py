@@ -26,7 +26,9 @@ _MIN_SECRET_LENGTH = 4
 _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=!-]{8,}"),
     re.compile(
-        r"(?i)((?:access_token|refresh_token|client_secret|session_id|password)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
+        # a key of its own (not the tail of an error code such as INVALID_SESSION_ID)
+        r"(?i)((?<![A-Za-z0-9_])(?:access_token|refresh_token|client_secret|session_id|password)"
+        r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
     ),
     re.compile(r"\b(00D[A-Za-z0-9]{12,15}!)[A-Za-z0-9._]{20,}"),  # Salesforce session ids
     re.compile(r"\b(pat-[a-z0-9]{2,4}-)[0-9a-f-]{20,}"),  # HubSpot private-app tokens

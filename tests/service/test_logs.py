@@ -69,3 +69,10 @@ def test_hubspot_failure_table_reads_policies_and_statuses() -> None:
     assert decide(HUBSPOT, "INVALID_AUTHENTICATION", 401).action is Action.REAUTHENTICATE
     assert decide(HUBSPOT, "PROPERTY_DOESNT_EXIST", 400).action is Action.SKIP_DEPENDENTS
     assert decide(HUBSPOT, "HTTP_0", 0).action is Action.RETRY
+
+
+def test_an_error_code_ending_in_a_secret_word_is_not_masked() -> None:
+    """Only secrets are masked: the message after INVALID_SESSION_ID stays readable."""
+    message = "INVALID_SESSION_ID: Salesforce session expired"
+    assert scrub(message) == message
+    assert scrub("session_id=00Dxx!abc123") == "session_id=***"
