@@ -1,3 +1,3 @@
 """Fixtures every test folder may use."""
 
-pytest_plugins = ["tests.db_fixtures", "tests.served"]
+pytest_plugins = ["tests.db_fixtures", "tests.served", "tests.demo_env"]

@@ -20,20 +20,6 @@ from tests.cli.conftest import START, TODAY, invoke
 ROOT = Path(__file__).resolve().parents[2]
 MAPPING = ROOT / "docs" / "examples" / "custom-org.salesforce.yaml"
 SCHEMA = ROOT / "crm_sandbox" / "salesforce" / "schema_custom_org.yaml"
-DEMO_ENV = (
-    "SF_INSTANCE_URL", "SF_LOGIN_URL", "SF_ACCESS_TOKEN", "SF_CLIENT_ID", "SF_CLIENT_SECRET",
-    "SF_USERNAME", "SF_API_VERSION", "REQUESTS_CA_BUNDLE", "RENEWAL_SYNC_CRM", "DATABASE_URL",
-    "RENEWAL_SYNC_TODAY", "RENEWAL_SYNC_LOG_LEVEL", "RENEWAL_SYNC_MAPPING_FILE",
-)  # fmt: skip
-
-
-@pytest.fixture
-def _demo_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo exports its settings into the environment; give them back afterwards."""
-    for name in DEMO_ENV:
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("RENEWAL_SYNC_LOG_LEVEL", "WARNING")
 
 
 def test_the_variant_org_holds_the_generated_data_in_its_own_fields() -> None:
@@ -61,7 +47,7 @@ def test_the_example_mapping_matches_the_variant_org_and_not_the_standard_one(
     assert load(MAPPING).write["renewal"].key_field == "RS_Key__c"
 
 
-@pytest.mark.usefixtures("_demo_env")
+@pytest.mark.usefixtures("demo_env")
 def test_the_demo_on_an_org_with_its_own_fields_runs_twice_and_writes_nothing_the_second_time(
     tmp_path: Path,
 ) -> None:

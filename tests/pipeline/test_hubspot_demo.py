@@ -10,23 +10,8 @@ import pytest
 
 from tests.cli.conftest import invoke
 
-DEMO_ENV = (
-    "HUBSPOT_ACCESS_TOKEN", "HUBSPOT_API_HOST", "RENEWAL_SYNC_CRM", "DATABASE_URL",
-    "RENEWAL_SYNC_TODAY", "RENEWAL_SYNC_LOG_LEVEL", "RENEWAL_SYNC_MAPPING_FILE",
-    "RENEWAL_SYNC_HUBSPOT_TEN_SECOND_LIMIT", "RENEWAL_SYNC_CONFIG", "RENEWAL_SYNC_SECRETS_DIR",
-)  # fmt: skip
 
-
-@pytest.fixture
-def _demo_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo exports its settings into the environment; give them back afterwards."""
-    for name in DEMO_ENV:
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("RENEWAL_SYNC_LOG_LEVEL", "WARNING")
-
-
-@pytest.mark.usefixtures("_demo_env")
+@pytest.mark.usefixtures("demo_env")
 def test_the_hubspot_demo_runs_twice_and_the_second_run_writes_nothing(tmp_path: Path) -> None:
     result = invoke(
         "demo", "--crm", "hubspot", "--accounts", "10", "--today", "2026-11-21",
@@ -52,7 +37,7 @@ def test_the_hubspot_demo_runs_twice_and_the_second_run_writes_nothing(tmp_path:
     assert re.search(r"companies scored: [1-9]", output)
 
 
-@pytest.mark.usefixtures("_demo_env")
+@pytest.mark.usefixtures("demo_env")
 def test_the_hubspot_demo_refuses_a_salesforce_org_schema(tmp_path: Path) -> None:
     result = invoke(
         "demo", "--crm", "hubspot", "--org-schema", "x.yaml", "--state-dir", str(tmp_path)
