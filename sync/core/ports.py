@@ -106,6 +106,12 @@ class CrmPort(Protocol):
         """The daily allowance, as last seen (None until the first call)."""
         ...
 
+    def rolled_up(self, parent: str, child: str) -> frozenset[str]:
+        """Fields of `parent` the CRM itself computes from its `child` records once it has
+        any (Salesforce: Opportunity.Amount, the sum of its OpportunityLineItems); writes
+        to them are ignored, and their value is never a person's edit."""
+        ...
+
     @property
     def calls(self) -> int:
         """API calls this adapter has made since it was built."""

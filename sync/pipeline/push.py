@@ -15,6 +15,13 @@ from sync.core.ports import WriteOutcome
 from sync.pipeline.context import RunContext
 from sync.pipeline.decide import PlannedRenewal
 from sync.pipeline.plan import Plan
+from sync.pipeline.renewal_edits import (
+    LineEdit,
+    derived_fields,
+    has_lines,
+    line_edits,
+    without_derived,
+)
 from sync.pipeline.world import World
 from sync.pipeline.writes import Item, edited, plan_items, write_items
 from sync.state import RecordFailure, Stage
@@ -65,11 +72,15 @@ def _renewals(
             return
         items = [_renewal_item(world, p, report) for p in ready]
         plan_items(ctx, "renewal", items)
-        for item in items:
-            item.keep_edits = edited(item)
+        through_lines = line_edits(ctx, world, ready)
+        derived = derived_fields(ctx)
+        for item, plan in zip(items, ready, strict=True):
+            if derived and item.plan is not None and has_lines(world, plan.record_id):
+                item.plan = without_derived(item.plan, derived)
+            item.keep_edits = edited(item) or bool(through_lines.get(item.key))
             if item.keep_edits:
                 report.edited.add(item.key)
-        _report_edits(ctx, items)
+        _report_edits(ctx, items, through_lines)
         _write(ctx, "renewal", items, report)
         remaining = waiting
 
@@ -115,7 +126,7 @@ def _lines(
     ctx: RunContext, world: World, planned: list[PlannedRenewal], report: PushReport
 ) -> None:
     items: list[Item] = []
-    stale: list[str] = []
+    stale: dict[str, str] = {}
     ours = world.record_ids.get("renewal_line", {})
     by_renewal = world.renewal_lines_by_renewal()
     for plan in planned:
@@ -125,7 +136,7 @@ def _lines(
         keys = {ln.key for ln in plan.lines}
         if plan.intent.key not in report.edited:
             existing = by_renewal.get(plan.intent.key, {})
-            stale += [rid for k, rid in existing.items() if k not in keys]
+            stale.update({k: rid for k, rid in existing.items() if k not in keys})
         edited_renewal = plan.intent.key in report.edited
         for line in plan.lines:
             current = world.by_sync_key.get("renewal_line", {}).get(line.key)
@@ -135,18 +146,28 @@ def _lines(
             item.keep_edits = edited_renewal
             items.append(item)
     plan_items(ctx, "renewal_line", items)
-    _write(ctx, "renewal_line", items, report)
+    _write(ctx, "renewal_line", items, report, group=_renewal_of)
     _delete_stale(ctx, stale, report)
 
 
-def _delete_stale(ctx: RunContext, record_ids: list[str], report: PushReport) -> None:
-    """Renewal lines the renewal no longer has (a removed add-on, a re-split price)."""
+def _renewal_of(item: Item) -> str:
+    return str(getattr(item.intent, "renewal_id", ""))
+
+
+def _delete_stale(ctx: RunContext, stale: dict[str, str], report: PushReport) -> None:
+    """Renewal lines the renewal no longer has (a removed add-on, a re-split price).
+
+    Their write records go with them: a line the service deleted itself must not look, if
+    it is wanted again later, like one a person deleted."""
     report.changes.setdefault("renewal_line.delete", [])
-    if not record_ids or ctx.dry_run:
+    if not stale or ctx.dry_run:
         return
     obj = ctx.mapping.write["renewal_line"].object
-    outcomes = ctx.port.delete(obj, record_ids)
-    ctx.stats["deleted.renewal_line"] += sum(1 for o in outcomes if o.ok)
+    keys = list(stale)
+    outcomes = ctx.port.delete(obj, [stale[k] for k in keys])
+    gone = [k for k, o in zip(keys, outcomes, strict=True) if o.ok]
+    ctx.store.written.forget(ctx.crm, "renewal_line", gone)
+    ctx.stats["deleted.renewal_line"] += len(gone)
 
 
 def _tasks(
@@ -186,7 +207,14 @@ def _rollups(
     _write(ctx, "account_rollup", items, report)
 
 
-def _write(ctx: RunContext, concept: str, items: list[Item], report: PushReport) -> None:
+def _write(
+    ctx: RunContext,
+    concept: str,
+    items: list[Item],
+    report: PushReport,
+    *,
+    group: Callable[[Item], str] | None = None,
+) -> None:
     changed = [i for i in items if i.plan is not None and (i.plan.payload or i.plan.associations)]
     report.changes.setdefault(concept, []).extend(changed)
     for item in items:
@@ -198,7 +226,7 @@ def _write(ctx: RunContext, concept: str, items: list[Item], report: PushReport)
         for item in changed:
             report.ids.setdefault(item.key, f"{DRY_RUN_ID_PREFIX}{item.key}")
         return
-    result = write_items(ctx, concept, items, _sender(ctx, concept))
+    result = write_items(ctx, concept, items, _sender(ctx, concept), group=group)
     report.ids.update(result.ids)
 
 
@@ -216,15 +244,21 @@ def _sender(ctx: RunContext, concept: str) -> Callable[[list[Raw], list[Raw]], l
     return send
 
 
-def _report_edits(ctx: RunContext, items: list[Item]) -> None:
+def _report_edits(
+    ctx: RunContext, items: list[Item], through_lines: dict[str, list[LineEdit]]
+) -> None:
     """A person's edit is kept; the difference is recorded where an admin sees it."""
     failures = []
     for item in items:
         if not item.keep_edits or item.plan is None:
             continue
         diffs = "; ".join(
-            f"{h.crm_field}: the CRM has {_show(h.current)}, the service computes {_show(h.wanted)}"
-            for h in item.plan.held_back
+            [
+                f"{h.crm_field}: the CRM has {_show(h.current)}, "
+                f"the service computes {_show(h.wanted)}"
+                for h in item.plan.held_back
+            ]
+            + [str(edit) for edit in through_lines.get(item.key, [])]
         )
         message = f"Kept a person's edit on renewal {item.key} ({item.record_id}): {diffs}"
         failures.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from collections.abc import Mapping as Map
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -48,6 +49,8 @@ class World:
     orders: dict[str, OrderRecord] = field(default_factory=dict)
     raw_orders: dict[str, Raw] = field(default_factory=dict)
     raw_lines: dict[str, Raw] = field(default_factory=dict)
+    raw_lines_by_order: dict[str, list[Map[str, Any]]] = field(default_factory=dict)
+    """Every line in the CRM by the id of its order (renewals included, ours or a person's)."""
     raw_accounts: dict[str, Raw] = field(default_factory=dict)
     by_sync_key: dict[str, dict[str, Raw]] = field(default_factory=dict)
     record_ids: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -142,6 +145,7 @@ def _orders(world: World, store: StateStore, crm: str, mapping: Mapping) -> None
     world.raw_orders = _rows(store, crm, "order")
     world.raw_lines = _rows(store, crm, "line") if "line" in mapping.read else {}
     grouped = lines_by_order(_in_id_order(world.raw_lines), mapping)
+    world.raw_lines_by_order = grouped
     for record_id, raw in world.raw_orders.items():
         translated = to_order(raw, grouped.get(record_id, []), mapping)
         if isinstance(translated, TranslationError):

@@ -84,8 +84,14 @@ def write_items(
     concept: str,
     items: Sequence[Item],
     send: Callable[[list[Raw], list[Raw]], list[WriteOutcome]],
+    *,
+    group: Callable[[Item], str] | None = None,
 ) -> BatchResult:
-    """Write the items that have changes, one CRM batch at a time, books kept per batch."""
+    """Write the items that have changes, one CRM batch at a time, books kept per batch.
+
+    With `group`, items of one group (the lines of one renewal) go out in the same batch
+    whenever the group fits in one, so a renewal's amount is never left half made between
+    two calls of an uninterrupted run."""
     result = BatchResult()
     todo = [(i, payload_of(i)) for i in items]
     for item, payload in todo:
@@ -93,12 +99,34 @@ def write_items(
             result.ids[item.key] = item.record_id
     changed = [(i, p) for i, p in todo if p or (i.plan is not None and i.plan.associations)]
     _confirm_unchanged(ctx, concept, [i for i, p in todo if not p])
-    size = max(1, ctx.port.batch_size)
-    for start in range(0, len(changed), size):
-        batch = changed[start : start + size]
+    for batch in _batches(changed, max(1, ctx.port.batch_size), group):
         _write_batch(ctx, concept, batch, send, result)
         ctx.checkpoint()
     return result
+
+
+def _batches(
+    changed: list[tuple[Item, dict[str, Any]]],
+    size: int,
+    group: Callable[[Item], str] | None,
+) -> list[list[tuple[Item, dict[str, Any]]]]:
+    """Batches of at most `size`, cut only between groups (a group larger than a batch is
+    cut where it must be). Items of a group are expected next to each other."""
+    if group is None:
+        return [changed[start : start + size] for start in range(0, len(changed), size)]
+    runs: list[list[tuple[Item, dict[str, Any]]]] = []
+    for entry in changed:
+        if runs and group(runs[-1][-1][0]) == group(entry[0]):
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    batches: list[list[tuple[Item, dict[str, Any]]]] = []
+    for run in runs:
+        if batches and len(batches[-1]) + len(run) <= size:
+            batches[-1].extend(run)
+            continue
+        batches += [run[start : start + size] for start in range(0, len(run), size)]
+    return batches
 
 
 def _write_batch(

@@ -65,6 +65,9 @@ class CrashingPort:
     def usage(self) -> Any:
         return self._port.usage()
 
+    def rolled_up(self, parent: str, child: str) -> frozenset[str]:
+        return self._port.rolled_up(parent, child)
+
     @property
     def calls(self) -> int:
         return self._port.calls

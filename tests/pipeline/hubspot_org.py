@@ -229,6 +229,14 @@ class HubSpotOrg(Org):
     def new_day_of_allowance(self) -> None:
         self.sandbox.clock.advance(timedelta(days=1))  # a new UTC day: the allowance is back
 
+    def limit_calls_today(self, calls: int) -> None:
+        limiter = self.sandbox.limiter
+        limiter.daily_limit = limiter.daily_used + calls
+
+    def lift_call_limit(self) -> None:
+        self.sandbox.limiter.daily_limit = 1_000_000
+        self.new_day_of_allowance()
+
 
 def _day(value: str | None) -> str | None:
     """A HubSpot date property (YYYY-MM-DD) or datetime (ISO, ms) as the day it names."""

@@ -177,6 +177,14 @@ class Org(ABC):
     def new_day_of_allowance(self) -> None:
         """The daily API allowance is back (a new day for the CRM)."""
 
+    @abstractmethod
+    def limit_calls_today(self, calls: int) -> None:
+        """Only `calls` more API calls today; the next one is refused as over the limit."""
+
+    @abstractmethod
+    def lift_call_limit(self) -> None:
+        """A new day with the default allowance."""
+
 
 def term_years(start: str, end: str) -> int:
     """Whole years of a renewal term (HubSpot lines bill annually; the deal is the term)."""

@@ -180,6 +180,13 @@ class SalesforceOrg(Org):
     def new_day_of_allowance(self) -> None:
         self.sandbox.allowance.reset()
 
+    def limit_calls_today(self, calls: int) -> None:
+        self.sandbox.allowance.max = self.sandbox.allowance.used + calls
+
+    def lift_call_limit(self) -> None:
+        self.sandbox.allowance.max = 100_000
+        self.sandbox.allowance.reset()
+
     def _standard_entry(self, sku: str) -> str:
         (entry,) = [
             e["Id"] for e in self.sandbox.records("PricebookEntry")

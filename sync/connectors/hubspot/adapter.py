@@ -150,6 +150,12 @@ class HubSpotAdapter:
     def usage(self) -> ApiUsage | None:
         return self.door.last_usage
 
+    def rolled_up(self, parent: str, child: str) -> frozenset[str]:
+        """None that the service writes: a deal's `amount` stays what the API sets (only the
+        line items editor in HubSpot's UI may recompute it, by a portal setting), and the
+        amounts HubSpot derives from line items (hs_tcv, hs_acv, hs_arr) are read-only."""
+        return frozenset()
+
     @property
     def calls(self) -> int:
         return self.door.calls

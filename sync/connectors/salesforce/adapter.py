@@ -28,6 +28,8 @@ from sync.core.ports import (
 )
 from sync.settings import Settings
 
+ROLLED_UP = {("opportunity", "opportunitylineitem"): frozenset({"Amount"})}
+
 
 class SalesforceAdapter:
     """Salesforce behind the port: keyset pulls, collection writes, describe, usage.
@@ -77,6 +79,12 @@ class SalesforceAdapter:
 
     def usage(self) -> ApiUsage | None:
         return self.door.last_usage
+
+    def rolled_up(self, parent: str, child: str) -> frozenset[str]:
+        """Opportunity.Amount is the sum of the line items' TotalPrice once there are any,
+        and a write to it is then ignored (the org's roll-up; docs/sandbox-salesforce.md,
+        "Opportunity.Amount roll-up")."""
+        return ROLLED_UP.get((parent.lower(), child.lower()), frozenset())
 
     @property
     def calls(self) -> int:
