@@ -8,9 +8,11 @@ One API, :class:`RunLock`, two mechanisms:
   the connection's ``current_schema()``, so stores in different schemas of one database do
   not block each other.
 * SQLite - :class:`LeaseRunLock`: a row in ``run_leases`` (holder, expires_at) taken with one
-  atomic upsert that only succeeds when the lease is free, expired, or already ours. A killed
-  holder blocks others until the lease expires, so the holder must :meth:`RunLock.renew`
-  well within the TTL (e.g. every page). The lease also works on PostgreSQL.
+  atomic upsert that only succeeds when the lease is free, expired, or already ours. The
+  holder must :meth:`RunLock.renew` well within the TTL (e.g. every page). A holder that is
+  provably gone - on this host, and its process no longer alive (or its pid now another
+  process) - is taken over at once; a holder on another host blocks until the lease expires.
+  The lease also works on PostgreSQL.
 
 All methods are non-blocking; ``with lock as acquired:`` yields whether it was taken and
 releases it on exit.
@@ -26,7 +28,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, case, delete, or_, text
+from sqlalchemy import Connection, Engine, case, delete, or_, select, text
 from sqlalchemy.exc import DBAPIError
 
 from sync.state.engine import insert_for, write_transaction
@@ -36,6 +38,10 @@ from sync.state.types import Clock, ensure_utc, utc_now
 DEFAULT_LEASE_TTL = timedelta(minutes=5)
 
 
+_THIS_PROCESS_HOLDERS: set[str] = set()
+"""Holders this process created: the same pid with another holder is a dead predecessor."""
+
+
 def advisory_key(name: str) -> int:
     """A stable signed 64-bit key for ``name`` (same in every process and Python version)."""
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
@@ -43,8 +49,45 @@ def advisory_key(name: str) -> int:
 
 
 def default_holder() -> str:
-    """Identify this process uniquely enough to tell two holders apart in the lease row."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """`host:pid:start:nonce`: enough to tell two holders apart, and to tell on this host
+    whether a holder's process is still the one that took the lease (pids are reused)."""
+    pid = os.getpid()
+    holder = f"{socket.gethostname()}:{pid}:{process_start(pid) or '-'}:{uuid.uuid4().hex[:8]}"
+    _THIS_PROCESS_HOLDERS.add(holder)
+    return holder
+
+
+def process_start(pid: int) -> str | None:
+    """When process `pid` started, in clock ticks since boot (Linux), or None if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[19] if len(fields) > 19 else None  # field 22 of proc(5): starttime
+
+
+def holder_gone(holder: str, *, host: str | None = None) -> bool:
+    """True only when `holder` provably no longer runs: same host, and its pid is dead or
+    belongs to a process that started at another time. Anything unsure is alive."""
+    parts = holder.split(":")
+    if len(parts) < 3 or parts[0] != (host or socket.gethostname()):
+        return False
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return holder not in _THIS_PROCESS_HOLDERS  # an earlier life of this pid (a restart)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, another user's
+    started = parts[2] if len(parts) >= 4 else None
+    now = process_start(pid)
+    return started not in (None, "-") and now is not None and now != started
 
 
 class RunLock(ABC):
@@ -69,6 +112,10 @@ class RunLock(ABC):
     @abstractmethod
     def release(self) -> None:
         """Give the lock up; harmless when not held."""
+
+    def holder_now(self) -> str | None:
+        """Who holds the lock now, when the mechanism can tell (the lease can)."""
+        return None
 
     def __enter__(self) -> bool:
         return self.try_acquire()
@@ -158,6 +205,7 @@ class LeaseRunLock(RunLock):
     ) -> None:
         super().__init__(name)
         self.holder = holder or default_holder()
+        _THIS_PROCESS_HOLDERS.add(self.holder)
         self.ttl = ttl
         self._engine = engine
         self._clock = clock
@@ -168,8 +216,21 @@ class LeaseRunLock(RunLock):
         return self._held
 
     def try_acquire(self, now: datetime | None = None) -> bool:
-        """Insert the lease, or take it over when it is expired or already ours."""
+        """Insert the lease, or take it over when it is expired, ours, or its holder gone."""
         now = ensure_utc(now or self._clock())
+        if self._take(now):
+            return True
+        other = self.holder_now()
+        if other is not None and holder_gone(other):
+            self._take(now, gone=other)
+        return self._held
+
+    def holder_now(self) -> str | None:
+        """Who holds the lease row now (expired or not), or None when there is none."""
+        with self._engine.connect() as conn:
+            return conn.scalar(select(LeaseRow.holder).where(LeaseRow.name == self.name))
+
+    def _take(self, now: datetime, *, gone: str | None = None) -> bool:
         with write_transaction(self._engine) as conn:
             insert = insert_for(conn)(LeaseRow).values(
                 name=self.name, holder=self.holder, acquired_at=now, expires_at=now + self.ttl
@@ -182,14 +243,18 @@ class LeaseRunLock(RunLock):
                     "acquired_at": case((mine, LeaseRow.acquired_at), else_=now),
                     "expires_at": insert.excluded.expires_at,
                 },
-                where=or_(mine, LeaseRow.expires_at <= now),
+                where=or_(
+                    mine,
+                    LeaseRow.expires_at <= now,
+                    LeaseRow.holder == (gone if gone is not None else self.holder),
+                ),
             ).returning(LeaseRow.holder)
             self._held = conn.execute(stmt).scalar_one_or_none() == self.holder
         return self._held
 
     def renew(self, now: datetime | None = None) -> bool:
         """Extend a lease we hold; fails if another holder took it over after it expired."""
-        return self._held and self.try_acquire(now)
+        return self._held and self._take(ensure_utc(now or self._clock()))
 
     def release(self) -> None:
         """Delete our lease row (never someone else's)."""

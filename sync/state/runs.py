@@ -83,6 +83,28 @@ class RunRepository(Repository):
             )
         return self._require(run_id)
 
+    def record_unstarted(
+        self,
+        crm: str,
+        mode: RunMode,
+        status: RunStatus,
+        reason: str,
+        *,
+        now: datetime | None = None,
+    ) -> Run:
+        """A run that ended before it began (skipped: the lock is taken; failed: the login
+        was refused). Written without the lock, so it touches no other row."""
+        at = self._now(now)
+        run_id = str(uuid.uuid4())
+        with self._source.writing() as conn:
+            conn.execute(
+                insert(RunRow).values(
+                    run_id=run_id, crm=crm, mode=RunMode(mode).value, started_at=at,
+                    finished_at=at, status=RunStatus(status).value, stats={}, error=reason,
+                )
+            )  # fmt: skip
+        return self._require(run_id)
+
     def interrupt_stale(self, crm: str | None = None, *, now: datetime | None = None) -> int:
         """Mark ``running`` rows as interrupted; only safe while holding the run lock."""
         with self._source.writing() as conn:

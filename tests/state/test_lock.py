@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from sync.state import LeaseRunLock, StateStore, advisory_key, utc_now
+from sync.state.lock import default_holder, holder_gone, process_start
 from tests.db_fixtures import DbTarget
 from tests.state.conftest import FakeClock
 
@@ -125,16 +128,46 @@ def test_expired_lease_lets_another_holder_take_over(store: StateStore, clock: F
     assert LeaseRunLock(store.engine, "run", holder="daemon-c", clock=clock).try_acquire()
 
 
-def test_sqlite_lease_of_a_killed_process_expires(tmp_path) -> None:
+def test_sqlite_lease_of_a_killed_process_on_this_host_is_taken_over_at_once(tmp_path) -> None:
     target = DbTarget("sqlite", f"sqlite:///{tmp_path}/state.db")
     with target.open_store() as store:
         child = hold_in_child(target, ttl_s=300)
+        lock = store.run_lock()
+        assert isinstance(lock, LeaseRunLock)
+        assert not lock.try_acquire(now=utc_now())  # alive: it holds
         child.kill()
         child.wait(timeout=30)
+        assert lock.try_acquire(now=utc_now())  # gone: no five-minute wait
+        assert lock.holder_now() == lock.holder
+
+
+def test_a_lease_of_another_host_or_a_live_process_waits_for_its_expiry(tmp_path) -> None:
+    target = DbTarget("sqlite", f"sqlite:///{tmp_path}/state.db")
+    with target.open_store() as store:
+        elsewhere = store.run_lock(holder="other-host:1:-:abcd")
+        assert isinstance(elsewhere, LeaseRunLock)
+        assert elsewhere.try_acquire(now=utc_now())
         lock = store.run_lock()
         assert isinstance(lock, LeaseRunLock)
         assert not lock.try_acquire(now=utc_now())
         assert lock.try_acquire(now=utc_now() + timedelta(seconds=301))
+
+
+def test_a_holder_is_gone_only_when_provably_so() -> None:
+    host = socket.gethostname()
+    me = default_holder()
+    assert not holder_gone(me)
+    assert holder_gone(f"{host}:{os.getpid()}:-:earlier")  # this pid's earlier life (restart)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    assert holder_gone(f"{host}:{dead.pid}:-:x")
+    assert not holder_gone(f"elsewhere:{dead.pid}:-:x")  # another host: cannot tell
+    assert not holder_gone("not-a-holder")
+    parent = os.getppid()
+    started = process_start(parent)
+    assert not holder_gone(f"{host}:{parent}:{started or '-'}:x")
+    if started is not None:  # the pid now runs another process than the one that held it
+        assert holder_gone(f"{host}:{parent}:{int(started) - 1}:x")
 
 
 def test_advisory_key_is_stable_and_signed_64_bit() -> None:
