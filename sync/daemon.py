@@ -10,11 +10,9 @@ finishes, nothing new starts, the process exits 0.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from sync.core.clock import Clock, utc_now
 from sync.core.logs import get_logger
-from sync.core.stop import StopToken
+from sync.core.stop import StopToken, stop_on_signals
 from sync.state.store import StateStore
 
 log = get_logger("renewal_sync.daemon")
@@ -97,12 +95,7 @@ class Daemon:
         log.info("daemon_stopped", daemon_id=self.daemon_id)
 
     def install_signal_handlers(self) -> None:
-        def _handler(signum: int, _frame: FrameType | None) -> None:
-            log.info("signal_received", signal=signal.Signals(signum).name)
-            self.stop.request()
-
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, _handler)
+        stop_on_signals(self.stop)
 
     def _sync_if_due(self) -> None:
         """A wake-up: start the tick when the clock says a run is due."""

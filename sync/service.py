@@ -6,15 +6,20 @@ mapping file), so bad configuration fails at start-up before any API call.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mappings import Mapping, load, load_default
 from sync.core.clock import Clock, utc_now
-from sync.core.ports import CrmPort
+from sync.core.logs import scrub
+from sync.core.ports import AuthenticationError, CrmError, CrmPort, CrmUnavailableError
 from sync.core.stop import StopToken
-from sync.pipeline.run import RunResult, SignalSource, run_once
+from sync.pipeline.run import RunResult, SignalSource, record_unstarted, run_once
 from sync.settings import Settings
-from sync.state import StateStore
+from sync.state import RunStatus, StateStore
+
+Sleep = Callable[[float], None]
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,17 @@ class Service:
         """One run of the pipeline against the configured CRM (`mapping` overrides the file:
         a preview of a changed mapping)."""
         used = mapping if mapping is not None else self.mapping()
-        port = connect(self.settings)
+        stop = stop or StopToken()
+        try:
+            port = connect(self.settings, sleep=stop.sleep)
+            signals = signal_source(self.settings, sleep=stop.sleep)
+        except CrmError as error:
+            # Refused login, a bad token, the CRM down at connect: one line, and a run row.
+            reason = startup_reason(self.settings, error)
+            return record_unstarted(
+                self.store, self.settings.crm, RunStatus.FAILED, reason,
+                dry_run=dry_run, now=self.clock(),
+            )  # fmt: skip
         return run_once(
             self.settings,
             self.store,
@@ -52,7 +67,7 @@ class Service:
             dry_run=dry_run,
             stop=stop,
             clock=self.clock,
-            signals=signal_source(self.settings),
+            signals=signals,
         )
 
     def close(self) -> None:
@@ -66,15 +81,25 @@ def load_mapping(settings: Settings) -> Mapping:
     return load_default(settings.crm)
 
 
-def connect(settings: Settings) -> CrmPort:
-    """The adapter for `settings.crm`, logged in."""
+def connect(settings: Settings, *, sleep: Sleep = time.sleep) -> CrmPort:
+    """The adapter for `settings.crm`, logged in (raises CrmError when it cannot be)."""
     if settings.crm == "salesforce":
         from sync.connectors.salesforce import connect_salesforce  # noqa: PLC0415 - one CRM per process
 
-        return connect_salesforce(settings)
+        return connect_salesforce(settings, sleep=sleep)
     from sync.connectors.hubspot import connect_hubspot  # noqa: PLC0415 - one CRM per process
 
-    return connect_hubspot(settings)
+    return connect_hubspot(settings, sleep=sleep)
+
+
+def startup_reason(settings: Settings, error: CrmError) -> str:
+    """The one line an admin reads when the service could not even log in."""
+    crm = "Salesforce" if settings.crm == "salesforce" else "HubSpot"
+    if isinstance(error, AuthenticationError):
+        return f"{crm} refused the login: {scrub(str(error))}"
+    if isinstance(error, CrmUnavailableError):
+        return f"{crm} did not answer at login ({scrub(str(error))}); the next run tries again"
+    return f"cannot connect to {crm}: {scrub(str(error))}"
 
 
 def load_signals_mapping(settings: Settings) -> Mapping | None:
@@ -86,14 +111,15 @@ def load_signals_mapping(settings: Settings) -> Mapping | None:
     return load_default("hubspot")
 
 
-def signal_source(settings: Settings) -> SignalSource | None:
+def signal_source(settings: Settings, *, sleep: Sleep = time.sleep) -> SignalSource | None:
     """HubSpot as the source of tickets and NPS for a Salesforce deployment (logs in)."""
     mapping = load_signals_mapping(settings)
     if mapping is None:
         return None
     from sync.connectors.hubspot import connect_hubspot  # noqa: PLC0415 - only when configured
 
-    return SignalSource(connect_hubspot(settings), mapping, settings.health_match_on)
+    port = connect_hubspot(settings, sleep=sleep)
+    return SignalSource(port, mapping, settings.health_match_on)
 
 
 def open_service(settings: Settings, *, clock: Clock = utc_now) -> Service:

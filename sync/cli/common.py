@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from mappings import MappingError
 from sync.core.logs import configure_logging
@@ -37,6 +39,42 @@ def config_errors() -> Iterator[None]:
     except MappingError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(CONFIG_EXIT) from None
+
+
+DEBUG = {"on": False}
+"""Set by the root `--debug` option: start-up failures show their traceback too."""
+
+
+@contextmanager
+def startup_errors(settings: Settings) -> Iterator[None]:
+    """A state database that cannot be opened: one line naming it and the cause, exit 1
+    (the traceback only under `--debug`)."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as error:
+        if DEBUG["on"]:
+            raise
+        typer.echo(
+            f"renewal-sync cannot open the state database ({scrub_url(settings.database_url)}): "
+            f"{first_line(error)}. Check DATABASE_URL and that the database is reachable "
+            "(run with --debug for the traceback).",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
+def scrub_url(url: str) -> str:
+    """The database URL without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable URL)"
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message without the SQL and the background link SQLAlchemy adds."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def open_store(settings: Settings) -> StateStore:

@@ -6,6 +6,8 @@ table of contents: one `add_typer` line per group.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(
@@ -17,8 +19,15 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of a start-up failure too")
+    ] = False,
+) -> None:
     """Keeps one correct renewal per live contract in Salesforce and HubSpot."""
+    from sync.cli.common import DEBUG  # noqa: PLC0415
+
+    DEBUG["on"] = debug
 
 
 def _register() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import time
 import uuid
@@ -11,10 +12,10 @@ from typing import Annotated
 
 import typer
 
-from sync.cli.common import config_errors, open_store, settings_or_exit, table
+from sync.cli.common import config_errors, open_store, settings_or_exit, startup_errors, table
 from sync.cli.report import print_dry_run, print_summary
 from sync.connectors import failure_table
-from sync.core.stop import StopToken
+from sync.core.stop import StopToken, stop_on_signals
 from sync.daemon import Daemon
 from sync.metrics import Metrics
 from sync.service import open_service
@@ -38,21 +39,33 @@ def sync_command(
         typer.echo("Use `renewal-sync sync --once` for one run, `renewal-sync run` for the daemon.")
         raise typer.Exit(2)
     settings = settings_or_exit({"today": today})
-    with config_errors():
+    with config_errors(), startup_errors(settings):
         service = open_service(settings)
+    stop = StopToken()
+    stop_on_signals(stop)  # SIGTERM: finish the call in flight, record the run interrupted
     try:
-        result = service.run_once(dry_run=dry_run)
+        result = service.run_once(dry_run=dry_run, stop=stop)
     finally:
         service.close()
     print_dry_run(result) if dry_run else print_summary(result)
-    if result.status is RunStatus.FAILED:
-        raise typer.Exit(1)
+    raise typer.Exit(exit_code(result.status, stop))
+
+
+def exit_code(status: RunStatus, stop: StopToken) -> int:
+    """0 when the run did its work or had none to do (skipped: another runner syncs, or
+    deferred: the allowance is spent until tomorrow); 1 when it failed; 128 + the signal
+    when a signal stopped it, as a shell reports a process ended by that signal."""
+    if status is RunStatus.FAILED:
+        return 1
+    if status is RunStatus.INTERRUPTED:
+        return 128 + (stop.signal or signal.SIGTERM)
+    return 0
 
 
 def run_command(today: TodayOption = None) -> None:
     """Run the daemon: a sync every `interval_minutes`, one runner per database, until SIGTERM."""
     settings = settings_or_exit({"today": today})
-    with config_errors():
+    with config_errors(), startup_errors(settings):
         service = open_service(settings)
 
     metrics = Metrics()

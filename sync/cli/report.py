@@ -10,6 +10,7 @@ import typer
 from mappings import RenewalIntent
 from sync.pipeline.run import RunResult
 from sync.pipeline.writes import Item
+from sync.state import RunStatus
 
 _EXAMPLES = 10
 
@@ -17,6 +18,10 @@ _EXAMPLES = 10
 def print_summary(result: RunResult) -> None:
     """One paragraph an admin can read: status, what was written, what it cost."""
     stats = result.stats
+    if not result.began:  # one line: why nothing was done
+        to_stderr = result.status is RunStatus.FAILED
+        typer.echo(f"run {result.run_id or '-'} {result.status}: {result.error}", err=to_stderr)
+        return
     typer.echo(f"run {result.run_id or '-'}: {result.status}")
     if result.error:
         typer.echo(f"  {result.error}")

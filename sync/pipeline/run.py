@@ -10,7 +10,7 @@ nothing and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from mappings import Mapping, read_one
@@ -51,6 +51,7 @@ class RunResult:
     report: PushReport | None = None
     world: World | None = None
     error: str | None = None
+    began: bool = True  # False: skipped, or failed before the pipeline (a refused login)
 
 
 def run_once(
@@ -68,8 +69,12 @@ def run_once(
     """One run under the run lock; returns status SKIPPED when another runner holds it."""
     lock = store.run_lock()
     if not lock.try_acquire():
-        log.info("run_skipped", reason="another runner holds the lock")
-        return RunResult(None, RunStatus.SKIPPED, error="another runner holds the run lock")
+        holder = lock.holder_now()
+        reason = "another runner holds the run lock" + (f" ({holder})" if holder else "")
+        log.info("run_skipped", reason=reason)
+        return record_unstarted(
+            store, port.name, RunStatus.SKIPPED, reason, dry_run=dry_run, now=clock()
+        )
     try:
         started = clock()
         mode = _mode(store, port.name, dry_run)
@@ -93,6 +98,16 @@ def run_once(
             return _run(ctx, full=mode is not RunMode.INCREMENTAL, signals=signals)
     finally:
         lock.release()
+
+
+def record_unstarted(
+    store: StateStore, crm: str, status: RunStatus, reason: str, *, dry_run: bool, now: datetime
+) -> RunResult:
+    """A run that never started - another runner holds the lock (skipped), the CRM refused
+    the login (failed) - is still a row in `runs`, with its one-line reason."""
+    mode = RunMode.DRY_RUN if dry_run else _mode(store, crm, dry_run=False)
+    run = store.runs.record_unstarted(crm, mode, status, reason, now=now)
+    return RunResult(run.run_id, status, error=reason, began=False)
 
 
 def _rules(settings: Settings, mapping: Mapping) -> Any:

@@ -1,0 +1,202 @@
+"""`renewal-sync sync --once` as its own process against a served sandbox, the way cron or
+an admin runs it: killed, stopped, blocked by another runner, or unable to start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crm_sandbox.faults import FaultKind, FaultRule
+from crm_sandbox.salesforce import SalesforceSandbox
+from crm_sandbox.server import ServedApp
+from sync.state import LeaseRunLock, RunStatus, StateStore
+from tests.cli.conftest import TODAY, new_sandbox
+
+SYNC = [sys.executable, "-m", "sync.cli.main", "sync", "--once"]
+
+
+@dataclass
+class Served:
+    sandbox: SalesforceSandbox
+    env: dict[str, str]
+    store: StateStore
+
+    def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*SYNC, *args], env={**self.env, **env}, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+
+    def sync(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*SYNC, *args], env={**self.env, **env}, text=True, capture_output=True, timeout=120,
+            check=False,
+        )  # fmt: skip
+
+    def statuses(self) -> list[RunStatus]:
+        return [run.status for run in self.store.runs.recent(limit=20)]
+
+    def wait_running(self, process: subprocess.Popen[str]) -> None:
+        """Until the process's run is under way (its row says running)."""
+        assert _wait_for(lambda: RunStatus.RUNNING in self.statuses() or process.poll() is not None)
+        assert process.poll() is None, "the run ended before it could be stopped"
+
+
+def _wait_for(predicate: Callable[[], bool], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def served(
+    _server: tuple[ServedApp, Any],
+    tmp_path: Path,
+) -> Iterator[Served]:
+    app, current = _server
+    sandbox = new_sandbox(60)
+    current.sandbox = sandbox
+    database = f"sqlite:///{tmp_path}/state.db"
+    env = {
+        **os.environ,
+        "RENEWAL_SYNC_CRM": "salesforce",
+        "SF_INSTANCE_URL": app.url,
+        "SF_LOGIN_URL": app.url,
+        "SF_CLIENT_ID": sandbox.client_id,
+        "SF_CLIENT_SECRET": sandbox.client_secret,
+        "REQUESTS_CA_BUNDLE": str(app.ca_bundle),
+        "DATABASE_URL": database,
+        "RENEWAL_SYNC_TODAY": TODAY.isoformat(),
+        "RENEWAL_SYNC_LOG_LEVEL": "WARNING",
+    }
+    for name in ("SF_ACCESS_TOKEN", "SF_USERNAME", "RENEWAL_SYNC_MAPPING_FILE"):
+        env.pop(name, None)
+    env.pop("RENEWAL_SYNC_CONFIG", None)
+    store = StateStore.open(database)
+    try:
+        yield Served(sandbox, env, store)
+    finally:
+        store.close()
+        current.sandbox = None
+
+
+def _slow_writes(sandbox: SalesforceSandbox) -> None:
+    """Every write call takes a while, so a signal lands in the middle of the run."""
+    sandbox.faults.add(FaultRule(FaultKind.LATENCY, seconds=0.4, methods=frozenset({"PATCH"})))
+
+
+@pytest.mark.slow
+def test_a_sigkilled_run_does_not_block_the_next_one_on_sqlite(served: Served) -> None:
+    _slow_writes(served.sandbox)
+    process = served.start()
+    served.wait_running(process)
+    assert _wait_for(lambda: served.sandbox.ledger.writes > 0)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    served.sandbox.faults.clear()
+    done = served.sync()  # at once: the dead holder's five-minute lease is taken over
+    assert done.returncode == 0, done.stderr
+    assert "succeeded" in done.stdout
+    assert served.statuses()[:2] == [RunStatus.SUCCEEDED, RunStatus.INTERRUPTED]
+
+
+@pytest.mark.slow
+def test_sigterm_finishes_the_call_in_flight_and_records_the_run_interrupted(
+    served: Served,
+) -> None:
+    _slow_writes(served.sandbox)
+    process = served.start()
+    served.wait_running(process)
+    assert _wait_for(lambda: served.sandbox.ledger.writes > 0)
+    stopped_at = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert time.monotonic() - stopped_at < 5
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "interrupted" in out
+    assert served.statuses()[0] is RunStatus.INTERRUPTED
+    served.sandbox.faults.clear()
+    assert served.sync().returncode == 0  # the next run finishes the work
+    assert served.statuses()[0] is RunStatus.SUCCEEDED
+
+
+def test_a_run_another_runner_blocks_says_why_and_is_in_runs(served: Served) -> None:
+    served.sync()  # migrate and sync once
+    lock = served.store.run_lock()
+    assert isinstance(lock, LeaseRunLock)
+    assert lock.try_acquire()  # this test process holds it, alive
+    try:
+        blocked = served.sync()
+    finally:
+        lock.release()
+    assert blocked.returncode == 0
+    assert "skipped: another runner holds the run lock" in blocked.stdout
+    assert lock.holder in blocked.stdout
+    latest = served.store.runs.recent(limit=1)[0]
+    assert latest.status is RunStatus.SKIPPED
+    assert latest.error is not None
+    assert lock.holder in latest.error
+
+
+def test_a_refused_login_is_one_line_a_failed_run_and_exit_1(served: Served) -> None:
+    served.sync()  # the store exists, so the failure can be recorded
+    refused = served.sync(SF_CLIENT_SECRET="wrong-secret")
+    assert refused.returncode == 1
+    lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, refused.stderr
+    assert "Salesforce refused the login" in lines[0]
+    assert "SF_CLIENT_SECRET" in lines[0] or "SF_CLIENT_ID" in lines[0]
+    assert "wrong-secret" not in refused.stderr
+    assert "Traceback" not in refused.stderr
+    latest = served.store.runs.recent(limit=1)[0]
+    assert latest.status is RunStatus.FAILED
+    assert latest.error is not None
+    assert "refused the login" in latest.error
+
+
+@pytest.mark.slow
+def test_a_crm_down_at_login_is_one_line_and_a_failed_run(served: Served) -> None:
+    served.sandbox.faults.add(
+        FaultRule(FaultKind.HTTP_STATUS, status=503, path_contains="/oauth2/token")
+    )
+    down = served.sync()
+    assert down.returncode == 1
+    assert "Traceback" not in down.stderr
+    # the retries are log lines (JSON); what the admin reads is one plain line
+    lines = [ln for ln in down.stderr.splitlines() if ln.strip() and not ln.startswith("{")]
+    assert len(lines) == 1, down.stderr
+    assert "did not answer at login" in lines[0]
+    assert served.statuses()[0] is RunStatus.FAILED
+
+
+def test_an_unreachable_database_is_one_line_and_the_traceback_only_under_debug(
+    served: Served,
+) -> None:
+    url = "postgresql+psycopg://renewal:s3cret-pw@127.0.0.1:9/state"
+    down = served.sync(DATABASE_URL=url)
+    assert down.returncode == 1
+    lines = [line for line in down.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, down.stderr
+    assert "cannot open the state database" in lines[0]
+    assert "127.0.0.1:9" in lines[0]
+    assert "s3cret-pw" not in down.stderr
+    debug = subprocess.run(
+        [sys.executable, "-m", "sync.cli.main", "--debug", "sync", "--once"],
+        env={**served.env, "DATABASE_URL": url}, text=True, capture_output=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert debug.returncode != 0
+    assert "Traceback" in debug.stderr
