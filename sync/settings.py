@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     hubspot_ten_second_limit: int = Field(
         100, ge=1, description="Calls per rolling ten seconds the portal's tier allows"
     )
+    hubspot_rate_limit_budget_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="How long one run may wait in all for HubSpot's 429s (ten-second and "
+        "per-second policies) before it gives up; each wait is what the 429 names",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

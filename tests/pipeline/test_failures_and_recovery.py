@@ -47,6 +47,10 @@ FAULTS: dict[str, dict[str, list[FaultRule]]] = {
             FaultRule(FaultKind.HTTP_STATUS, status=502, path_contains="/batch/update", times=1),
         ],
         "a burst of 429": [FaultRule(FaultKind.HTTP_STATUS, status=429, times=3, after=4)],
+        "two bursts of eight 429s": [
+            FaultRule(FaultKind.HTTP_STATUS, status=429, times=8, after=4),
+            FaultRule(FaultKind.HTTP_STATUS, status=429, times=8, after=20),
+        ],
         "lost write answers": [
             FaultRule(FaultKind.LOST_RESPONSE, path_contains="/batch/upsert", times=3, after=1)
         ],

@@ -186,6 +186,7 @@ def connect_hubspot(
         policy=policy,
         sleep=sleep,
         monotonic=monotonic,
+        rate_limit_budget=settings.hubspot_rate_limit_budget_seconds,
     )
     verify(door)
     return HubSpotAdapter(door)

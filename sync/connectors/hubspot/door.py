@@ -4,10 +4,16 @@ Per call, in order: check the API budget (the share of the daily allowance last 
 `X-HubSpot-RateLimit-Daily` / `-Daily-Remaining`; reaching it raises DeferRunError *before*
 the call); wait for room in the ten-second window (a client-side sliding window of
 `settings.hubspot_ten_second_limit` calls on an injectable monotonic clock); count the call;
-make it; on a transient failure retry with tenacity (bounded attempts; a 429 waits what its
-`Retry-After` or `X-HubSpot-RateLimit-Interval-Milliseconds` says, anything else backs off
-exponentially with jitter; an injectable `sleep` so tests never wait); anything else becomes
-the port's error (see `errors`).
+make it; on a transient failure retry with tenacity (bounded attempts, exponential back-off
+with jitter; an injectable `sleep` so tests never wait); anything else becomes the port's
+error (see `errors`).
+
+A 429 of the ten-second or per-second policy is not a failure to count against those
+attempts: the door waits what its `Retry-After` or `X-HubSpot-RateLimit-Interval-Milliseconds`
+says (else the policy's window: 10 s, or 1 s for SECONDLY) and tries again, for as long as
+the run's rate-limit budget lasts (`hubspot_rate_limit_budget_seconds`, summed over the run).
+Only a spent budget gives up (RATE_LIMITS, the run fails and the next one resumes); a 429 of
+the DAILY policy defers the run at once.
 
 The client is built with `retry=Retry(total=0)`, so urllib3 never retries behind this door's
 back, and every call asks for the raw response (`_preload_content=False`): the door reads the
@@ -44,7 +50,9 @@ from urllib3.util.retry import Retry
 from sync.connectors.hubspot.errors import (
     API_ERRORS,
     NETWORK_ERRORS,
+    RATE_LIMITS,
     CallContext,
+    body_of,
     error_code,
     header,
     is_transient,
@@ -62,6 +70,7 @@ Request = Callable[["Apis"], Any]
 TIMEOUT = (10.0, 120.0)  # connect, read (seconds); the generated client sets none
 RAW: dict[str, Any] = {"_preload_content": False, "_request_timeout": TIMEOUT}
 WINDOW_SECONDS = 10.0
+DEFAULT_RATE_LIMIT_BUDGET = 600.0  # seconds a run may wait for 429s in all
 log = get_logger("sync.connectors.hubspot")
 
 
@@ -135,27 +144,47 @@ class Door:
         policy: RetryPolicy | None = None,
         sleep: Sleep = time.sleep,
         monotonic: Monotonic = time.monotonic,
+        rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET,
     ) -> None:
         self.apis = Apis(client)
         self.budget_share = budget_share
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.window = TenSecondWindow(ten_second_limit, monotonic, sleep)
+        self.rate_limit_budget = rate_limit_budget
+        self.rate_waited = 0.0  # seconds this run has waited for 429s so far
         self.calls = 0
         self.rate_limited = 0
         self.last_usage: ApiUsage | None = None
 
     def call(self, request: Request, context: CallContext) -> Answer:
         """One API call through budget, window and retries; failures as the port's errors."""
-        retrying = self.retrying(retry_if_exception(is_transient))
-        try:
-            return retrying(self._attempt, request)
-        except CrmError:
-            raise
-        except (*API_ERRORS, *NETWORK_ERRORS) as exc:
-            error = to_crm_error(exc, context)
-            log.warning("hubspot.call_failed", code=error.code, object=context.object_name)
-            raise error from exc
+        retrying = self.retrying(retry_if_exception(_transient_not_rate_limited))
+        while True:
+            try:
+                return retrying(self._attempt, request)
+            except CrmError:
+                raise
+            except (*API_ERRORS, *NETWORK_ERRORS) as exc:
+                if _rate_limited(exc) and self._wait_for_rate_limit(exc):
+                    continue
+                error = to_crm_error(exc, context)
+                log.warning("hubspot.call_failed", code=error.code, object=context.object_name)
+                raise error from exc
+
+    def _wait_for_rate_limit(self, exc: BaseException) -> bool:
+        """Wait what the 429 names, if the run's rate-limit budget allows; False: give up."""
+        wait = _retry_after(exc) or _POLICY_WINDOW.get(_policy(exc), WINDOW_SECONDS)
+        if self.rate_waited + wait > self.rate_limit_budget:
+            log.warning(
+                "hubspot.rate_limit_budget_spent",
+                waited_seconds=round(self.rate_waited, 1), budget=self.rate_limit_budget,
+            )  # fmt: skip
+            return False
+        self.rate_waited += wait
+        log.info("hubspot.rate_limited", policy=_policy(exc), wait_seconds=wait)
+        self.sleep(wait)
+        return True
 
     def retrying(self, retry: retry_base, *, attempts: int | None = None) -> Retrying:
         """Tenacity with this door's policy, wait and sleep; the last failure is re-raised."""
@@ -192,13 +221,7 @@ class Door:
         return Answer(int(response.status), body, headers)
 
     def _wait(self, state: RetryCallState) -> float:
-        """A 429 waits what HubSpot says (capped); anything else backs off exponentially."""
-        outcome = state.outcome
-        exc = outcome.exception() if outcome is not None and outcome.failed else None
-        if exc is not None and status_of(exc) == 429:
-            hinted = _retry_after(exc)
-            if hinted is not None:
-                return min(hinted, self.policy.max_wait)
+        """Exponential back-off with jitter, capped (rate limits wait in `call`)."""
         return float(self.policy.wait()(state))
 
     # -- limits -------------------------------------------------------------------------
@@ -218,6 +241,22 @@ class Door:
         remaining = _int(headers.get("X-HubSpot-RateLimit-Daily-Remaining"))
         if daily is not None and remaining is not None:
             self.last_usage = ApiUsage(max(daily - remaining, 0), daily)
+
+
+_POLICY_WINDOW = {"TEN_SECONDLY_ROLLING": WINDOW_SECONDS, "SECONDLY": 1.0}
+
+
+def _policy(exc: BaseException) -> str:
+    return str(body_of(exc).get("policyName") or "")
+
+
+def _rate_limited(exc: BaseException) -> bool:
+    """A 429 of a short window (not DAILY: that one defers the run)."""
+    return status_of(exc) == 429 and error_code(exc) == RATE_LIMITS
+
+
+def _transient_not_rate_limited(exc: BaseException) -> bool:
+    return is_transient(exc) and not _rate_limited(exc)
 
 
 def _retry_after(exc: BaseException) -> float | None:

@@ -57,15 +57,34 @@ def test_a_429_waits_the_interval_it_names_and_never_storms(
     assert sandbox.ledger.count("POST", UPSERT) == 27
 
 
-def test_a_429_that_never_ends_gives_up_after_the_bounded_attempts(
-    adapter: HubSpotAdapter, sandbox: HubSpotSandbox, fake_time: FakeTime
+def test_a_429_that_never_ends_gives_up_when_the_time_budget_is_spent_not_after_a_count(
+    served: ServedApp, sandbox: HubSpotSandbox, fake_time: FakeTime
 ) -> None:
+    adapter = connect(
+        served, sandbox, fake_time,
+        hubspot_ten_second_limit=100_000, hubspot_rate_limit_budget_seconds=95,
+    )  # fmt: skip
     sandbox.faults.add(FaultRule(FaultKind.HTTP_STATUS, status=429))
     with pytest.raises(CrmUnavailableError) as caught:
         one_deal(adapter, 1)
     assert caught.value.code == "RATE_LIMITS"
-    assert sandbox.ledger.count("POST", UPSERT) == 5
-    assert len(fake_time.sleeps) == 4
+    # nine waits of the ten-second window fit in 95 s; the tenth would not
+    assert fake_time.sleeps == [10.0] * 9
+    assert sandbox.ledger.count("POST", UPSERT) == 10  # more than the 5 transient attempts
+
+
+def test_two_bursts_of_eight_429s_wait_them_out_and_keep_the_retries_for_503s(
+    adapter: HubSpotAdapter, sandbox: HubSpotSandbox, fake_time: FakeTime
+) -> None:
+    """API usage guidelines: a 429 of the TEN_SECONDLY_ROLLING policy clears when the window
+    has passed (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines)."""
+    sandbox.faults.add(FaultRule(FaultKind.HTTP_STATUS, status=429, times=8))
+    assert one_deal(adapter, 1)
+    sandbox.faults.add(FaultRule(FaultKind.HTTP_STATUS, status=503, times=3))
+    sandbox.faults.add(FaultRule(FaultKind.HTTP_STATUS, status=429, times=8, after=3))
+    assert one_deal(adapter, 2)  # 3 of the 5 transient attempts used; the 429s cost none
+    assert fake_time.sleeps.count(10.0) == 16
+    assert len(fake_time.sleeps) == 16 + 3
 
 
 @pytest.mark.parametrize("sandbox", [{"daily_limit": 3}], indirect=True)
