@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -82,6 +83,12 @@ class Settings(BaseSettings):
     )
     lapsed_window_days: int = Field(
         90, ge=0, description="A manual contract ended longer ago than this gets no renewal raised"
+    )
+    amount_ceiling: Decimal = Field(
+        Decimal(1_000_000_000),
+        gt=0,
+        description="A renewal whose expected spend is above this is not written: it is "
+        "reported as an error naming the record (a quantity or price typed wrong)",
     )
     rules: RuleSettings = Field(default_factory=RuleSettings, description="[rules] table")
     health: HealthSettings = Field(default_factory=HealthSettings, description="[health] table")

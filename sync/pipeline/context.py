@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from contract_rules import HealthSettings, RuleSettings
 from mappings import Mapping
@@ -37,6 +38,7 @@ class RunContext:
     lock: RunLock | None = None
     stats: Counter[str] = field(default_factory=Counter)
     lapsed_window_days: int = 90
+    amount_ceiling: Decimal = Decimal(1_000_000_000)
 
     @property
     def crm(self) -> str:

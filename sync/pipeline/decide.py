@@ -77,6 +77,7 @@ def decide_subscription(
     account = _account(world, key[0])
     orders = [r.order for r in records]
     planned: list[PlannedRenewal] = []
+    ceiling_failures: list[RecordFailure] = []
     result = evaluate_subscription(orders, ctx.today, ctx.rules, account=account, key=key)
     first = result
     for _ in range(MAX_CATCH_UP):
@@ -86,16 +87,37 @@ def decide_subscription(
         plan = _plan(ctx, world, key, account, result.renewal, previous=previous)
         if _long_expired(ctx, plan, result.renewal):
             break
+        if result.renewal.spend.amount > ctx.amount_ceiling:
+            ceiling_failures.append(_above_ceiling(ctx, account, plan))
+            break
         planned.append(plan)
         if result.renewal.action is not RenewalAction.CLOSE_WON:
             break
         orders = [*orders, _won_order(plan, result.renewal, key)]
         result = evaluate_subscription(orders, ctx.today, ctx.rules, account=account, key=key)
     decision = SubscriptionDecision(key, result, planned)
-    decision.failures += _rule_failures(ctx, first)
+    decision.failures += _rule_failures(ctx, first) + ceiling_failures
     decision.failures += _duplicates(ctx, world, planned)
     decision.renewals += _closings(world, key, result, {p.intent.key for p in planned})
     return decision
+
+
+ABOVE_CEILING = "AMOUNT_ABOVE_CEILING"
+
+
+def _above_ceiling(ctx: RunContext, account: Account | None, plan: PlannedRenewal) -> RecordFailure:
+    """A renewal amount no real contract has: kept out of the CRM, named for an admin."""
+    intent = plan.intent
+    who = account.name if account and account.name else intent.account_id
+    message = (
+        f"renewal {intent.key} of {who} ({intent.product}) computes {intent.amount}, above the "
+        f"amount ceiling {ctx.amount_ceiling} (setting amount_ceiling); it is not written. "
+        "Check the quantities and prices of the contract it renews "
+        f"({intent.renews_order_id or 'pending'}), or raise the ceiling"
+    )
+    return RecordFailure(
+        ctx.crm, "renewal", intent.key, Stage.DECIDE, "AMOUNT_ABOVE_CEILING", message
+    )
 
 
 def _long_expired(ctx: RunContext, plan: PlannedRenewal, renewal: Renewal) -> bool:

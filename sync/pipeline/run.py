@@ -20,6 +20,7 @@ from sync.core.logs import bound_run, get_logger, scrub
 from sync.core.ports import AuthenticationError, CrmPort, CrmUnavailableError, DeferRunError
 from sync.core.stop import StoppedError, StopToken
 from sync.pipeline.context import RunContext
+from sync.pipeline.decide import ABOVE_CEILING
 from sync.pipeline.plan import Plan, build_plan
 from sync.pipeline.pull import PullOutcome, pull_all
 from sync.pipeline.push import PushReport, push
@@ -93,6 +94,7 @@ def run_once(
             lookback=timedelta(seconds=settings.lookback_seconds),
             lock=lock,
             lapsed_window_days=settings.lapsed_window_days,
+            amount_ceiling=settings.amount_ceiling,
         )
         with bound_run(run.run_id, crm=port.name, mode=mode.value):
             return _run(ctx, full=mode is not RunMode.INCREMENTAL, signals=signals)
@@ -235,6 +237,11 @@ def _book_decisions(ctx: RunContext, world: World, plan: Plan) -> None:
     for concept, readable in world.readable.items():
         if concept != "order":  # an order is clean only when the rules accepted it too
             _resolve_readable(ctx, concept, readable)
+    kept = ctx.store.errors.open(ctx.crm, stage=Stage.DECIDE, object_type="renewal")
+    planned = {p.intent.key for p in plan.renewals}
+    back = [e.record_key for e in kept if e.code == ABOVE_CEILING and e.record_key in planned]
+    if back:  # the amount is plausible again: the renewal is written, its error resolved
+        ctx.store.errors.resolve(ctx.crm, "renewal", back, stage=Stage.DECIDE)
 
 
 def _resolve_readable(ctx: RunContext, object_type: str, readable: set[str]) -> None:

@@ -226,6 +226,10 @@ class HubSpotOrg(Org):
             "amount": str(amount),
         }, {DEAL_TO_COMPANY: str(self.company_id())})  # fmt: skip
 
+    def person_changes_a_line_quantity(self, renewal_id: str, quantity: int) -> None:
+        line = max(self.lines_of(renewal_id), key=lambda li: (Decimal(li.props["quantity"]), li.id))
+        self.person_updates("line_items", line.id, {"quantity": str(quantity)})
+
     def new_day_of_allowance(self) -> None:
         self.sandbox.clock.advance(timedelta(days=1))  # a new UTC day: the allowance is back
 

@@ -170,6 +170,10 @@ class Org(ABC):
     def person_deletes_task(self, task_id: str) -> None: ...
 
     @abstractmethod
+    def person_changes_a_line_quantity(self, renewal_id: str, quantity: int) -> None:
+        """Change the quantity of one of the renewal's lines (the one with the most units)."""
+
+    @abstractmethod
     def person_creates_renewal(self, contract_id: str, amount: Decimal) -> str:
         """A renewal a person raised by hand for the worked example's 2027 term."""
 

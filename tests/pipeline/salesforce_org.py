@@ -177,6 +177,14 @@ class SalesforceOrg(Org):
             "Contract_End_Date__c": "2027-12-31", "Amount": float(amount),
         })  # fmt: skip
 
+    def person_changes_a_line_quantity(self, renewal_id: str, quantity: int) -> None:
+        lines = [
+            li for li in self.sandbox.records("OpportunityLineItem")
+            if li["OpportunityId"] == renewal_id
+        ]  # fmt: skip
+        line = max(lines, key=lambda li: (li["Quantity"], li["Id"]))
+        self.person_updates("OpportunityLineItem", line["Id"], {"Quantity": quantity})
+
     def new_day_of_allowance(self) -> None:
         self.sandbox.allowance.reset()
 
