@@ -32,6 +32,7 @@ class FieldInfo:
     relationship: str | None = None
     reference_to: tuple[str, ...] = ()
     name: str = ""
+    length: int | None = None  # characters a text field holds; None: no limit known
 
 
 @dataclass(frozen=True)

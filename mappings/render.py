@@ -110,11 +110,17 @@ def render(
     current: Map[str, Any] | None,
     last_written: Map[str, Any] | None,
     mapping: Mapping,
+    lengths: Map[str, int] | None = None,
 ) -> WritePlan:
-    """The diff-only write plan for `intent` against the CRM's `current` record."""
+    """The diff-only write plan for `intent` against the CRM's `current` record.
+
+    `lengths` (CRM field -> characters it holds, from describe) cuts longer text to fit,
+    ending in an ellipsis, before it is compared: what the CRM holds is then the value."""
     spec = mapping.write[concept]
     key = str(getattr(intent, WRITE_KEY[concept]))
     outgoing, decisions = _outgoing(concept, spec, intent)
+    if lengths:
+        outgoing = [_fitted(out, lengths.get(out.crm_field)) for out in outgoing]
     payload: dict[str, Any] = {}
     held: list[HeldBack] = []
     for out in outgoing:
@@ -129,6 +135,17 @@ def render(
         concept, spec.object, str(spec.key_field), key, current is None,
         payload, links, tuple(held), tuple(decisions),
     )  # fmt: skip
+
+
+ELLIPSIS = "\u2026"
+
+
+def _fitted(out: _Field, length: int | None) -> _Field:
+    """Text longer than its field, cut to fit with an ellipsis (a 255-character account
+    name in a task subject); anything else as it is."""
+    if length is None or not isinstance(out.value, str) or len(out.value) <= length:
+        return out
+    return _Field(out.name, out.crm_field, out.policy, out.value[: max(length - 1, 0)] + ELLIPSIS)
 
 
 def _outgoing(

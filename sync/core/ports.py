@@ -75,6 +75,7 @@ class CrmPort(Protocol):
 
     name: str  # "salesforce" | "hubspot"
     batch_size: int  # records per write call the CRM allows (200 / 100)
+    key_length: int  # characters the service's key fields hold (80 / 65,536)
 
     def pull(self, stream: Stream, since: Position | None, until: datetime) -> Iterator[PulledPage]:
         """Records changed after `since` up to `until`, deletions included.

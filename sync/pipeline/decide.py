@@ -166,7 +166,9 @@ def _plan(
         ledger=_ledger_text(renewal),
         pricebook_id=_pricebook_of(renewal, world.prices),
     )
-    lines = renewal_line_intents(rkey, renewal.spend, months or Decimal(12), world.prices)
+    lines = renewal_line_intents(
+        rkey, renewal.spend, months or Decimal(12), world.prices, key_length=ctx.port.key_length
+    )
     milestones: tuple[Milestone, ...] = ()
     if renewal.action is not RenewalAction.CLOSE_WON:
         milestones = plan_milestones(renewal.close_date, ctx.rules.playbook_for(_segment(account)))

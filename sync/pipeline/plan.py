@@ -88,7 +88,7 @@ def _tasked(
     who = account[0].name if account and account[0].name else intent.account_id
     tasks = tuple(
         TaskIntent(
-            key=task_key(intent.key, m.key),
+            key=task_key(intent.key, m.key, ctx.port.key_length),
             renewal_id="",
             subject=f"{m.title}: {who} {intent.product} renewal",
             due_date=m.due_date,

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from contract_rules import BrickKind, LedgerLine, RenewalSpend
 from mappings import PriceRecord, RenewalLineIntent
+from sync.pipeline.keys import line_key
 
 _CENT = Decimal("0.01")
 _DESCRIPTION_LIMIT = 255
@@ -46,6 +47,8 @@ def renewal_line_intents(
     spend: RenewalSpend,
     term_months: Decimal,
     prices: dict[str, PriceRecord],
+    *,
+    key_length: int | None = None,
 ) -> tuple[RenewalLineIntent, ...]:
     """One intent per included ledger line (two when its value needs a cent split).
 
@@ -60,8 +63,9 @@ def renewal_line_intents(
             index = f"{line.sku}:{seen.get(line.sku, 0)}"
             seen[line.sku] = seen.get(line.sku, 0) + 1
             intents += _line_intents(
-                renewal_key, index, line, years=years, term_months=term_months, prices=prices
-            )
+                renewal_key, index, line, years=years, term_months=term_months, prices=prices,
+                key_length=key_length,
+            )  # fmt: skip
     return tuple(intents)
 
 
@@ -80,6 +84,7 @@ def _line_intents(
     years: Decimal,
     term_months: Decimal,
     prices: dict[str, PriceRecord],
+    key_length: int | None,
 ) -> list[RenewalLineIntent]:
     usage = line.kind is BrickKind.USAGE
     quantity = Decimal(1) if usage else line.quantity
@@ -88,7 +93,7 @@ def _line_intents(
     for part, tranche in enumerate(tranches(line.value, quantity)):
         found.append(
             RenewalLineIntent(
-                key=f"{renewal_key}:line:{index}:{part}",
+                key=line_key(renewal_key, f"{index}:{part}", key_length),
                 renewal_id="",
                 quantity=tranche.quantity,
                 unit_price=tranche.term_unit_price / years,

@@ -15,12 +15,14 @@ from typing import Any
 
 from mappings import Intent, Outcome, WritePlan, render
 from mappings.coerce import comparable
-from sync.core.ports import ASSOCIATIONS, RECORD_ID, WriteOutcome
+from sync.core.logs import get_logger
+from sync.core.ports import ASSOCIATIONS, RECORD_ID, CrmError, WriteOutcome
 from sync.pipeline.context import RunContext
 from sync.state import RecordFailure, Stage
 from sync.state.written import Write
 
 PENDING_PREFIX = "pending:"
+log = get_logger("renewal_sync.writes")
 Raw = dict[str, Any]
 
 
@@ -47,7 +49,23 @@ class BatchResult:
 
 def plan_items(ctx: RunContext, concept: str, items: Sequence[Item]) -> None:
     """Render each item against the CRM's current values and what the service last wrote."""
+    if not items:
+        return
     last = _last_written(ctx, concept, [i.key for i in items], {i.key: i.current for i in items})
+    _render(ctx, concept, items, last, None)
+    if any(isinstance(v, str) for i in items if i.plan for v in i.plan.payload.values()):
+        lengths = field_lengths(ctx, ctx.mapping.write[concept].object)
+        if lengths:  # text is about to be written: cut what its field cannot hold
+            _render(ctx, concept, items, last, lengths)
+
+
+def _render(
+    ctx: RunContext,
+    concept: str,
+    items: Sequence[Item],
+    last: dict[str, dict[str, Any]],
+    lengths: dict[str, int] | None,
+) -> None:
     for item in items:
         item.plan = render(
             concept,
@@ -55,7 +73,22 @@ def plan_items(ctx: RunContext, concept: str, items: Sequence[Item]) -> None:
             current=item.current,
             last_written=last.get(item.key),
             mapping=ctx.mapping,
+            lengths=lengths,
         )
+
+
+def field_lengths(ctx: RunContext, object_name: str) -> dict[str, int]:
+    """The characters each text field of `object_name` holds, asked once per run and only
+    when something is to be written there (a run with nothing to write asks nothing)."""
+    if object_name not in ctx.lengths:
+        try:
+            described = ctx.port.describe([object_name]).get(object_name)
+        except CrmError as error:  # text then goes as it is; the CRM says if it is too long
+            log.warning("describe_failed", object=object_name, code=error.code)
+            described = None
+        fields = described.fields if described is not None else {}
+        ctx.lengths[object_name] = {n: f.length for n, f in fields.items() if f.length}
+    return ctx.lengths[object_name]
 
 
 def edited(item: Item) -> bool:

@@ -60,6 +60,7 @@ class HubSpotAdapter:
     # API's 100 a call: the adapter splits them into upserts of 100 and creates their links
     # together, so 1,000 records with one link per type cost 10 upserts + 1 create per type.
     batch_size = writing.CALL
+    key_length = 65_536  # a text property holds 65,536 characters (Property field types)
 
     def __init__(
         self, door: Door, *, read_archived: bool = True, group_pages: bool | None = None

@@ -68,8 +68,13 @@ def field_info(prop: Mapping[str, Any]) -> FieldInfo:
         external_id=unique,
         unique=unique,
         picklist_values=tuple(str(o["value"]) for o in options if not o.get("hidden", False)),
+        length=TEXT_LENGTH if prop.get("type") == "string" else None,
     )
 
+
+TEXT_LENGTH = 65_536
+"""Characters a text property holds when set through the CRM ("Property field types in
+HubSpot", https://knowledge.hubspot.com/properties/property-field-types-in-hubspot)."""
 
 GROUP = "renewal_sync"
 """The property group renewal-sync creates its properties in (HubSpot's advice for integrations)."""

@@ -41,6 +41,7 @@ class SalesforceAdapter:
 
     name = "salesforce"
     batch_size = writing.COLLECTION_SIZE
+    key_length = 80  # Renewal_Sync_Key__c is Text(80) in the shipped metadata (salesforce/)
 
     def __init__(self, door: Door) -> None:
         self.door = door

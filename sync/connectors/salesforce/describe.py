@@ -25,6 +25,10 @@ from sync.core.ports import CrmError
 MISSING = frozenset({"NOT_FOUND", "INVALID_TYPE", "HTTP_404"})
 
 
+TEXT = frozenset({"string", "textarea", "email", "url", "phone"})
+"""Describe types whose `length` caps the characters a value may have."""
+
+
 def describe(door: Door, objects: Iterable[str]) -> dict[str, ObjectInfo]:
     described: dict[str, ObjectInfo] = {}
     for name in dict.fromkeys(objects):
@@ -60,4 +64,5 @@ def field_info(field: Mapping[str, Any]) -> FieldInfo:
         picklist_values=tuple(str(v["value"]) for v in picklist if v.get("active", True)),
         relationship=field.get("relationshipName") or None,
         reference_to=tuple(str(r) for r in field.get("referenceTo") or ()),
+        length=int(field.get("length") or 0) or None if field.get("type") in TEXT else None,
     )
