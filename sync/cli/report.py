@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from mappings import RenewalIntent
+from sync.pipeline.renewal_edits import DERIVED
 from sync.pipeline.run import RunResult
 from sync.pipeline.writes import Item
 from sync.state import RunStatus
@@ -84,10 +85,12 @@ def _delta(item: Item) -> Decimal:
         or item.plan is None
     ):
         return Decimal(0)
-    amount_field = next(
-        (d.crm_field for d in item.plan.decisions if d.canonical_field == "amount"), None
-    )
-    if amount_field is None or amount_field not in item.plan.payload:
+    decision = next((d for d in item.plan.decisions if d.canonical_field == "amount"), None)
+    if decision is None:
+        return Decimal(0)
+    amount_field = decision.crm_field
+    follows_lines = decision.reason == DERIVED and not item.keep_edits  # the roll-up moves
+    if amount_field not in item.plan.payload and not follows_lines:
         return Decimal(0)
     before = _decimal((item.current or {}).get(amount_field))
     return item.intent.amount - before

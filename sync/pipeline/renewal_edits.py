@@ -38,6 +38,9 @@ class LineEdit:
         return f"line {self.line}: {self.what}"
 
 
+DERIVED = "the CRM derives it from the renewal's lines"
+
+
 def derived_fields(ctx: RunContext) -> frozenset[str]:
     """The renewal's CRM fields the CRM computes from its lines once it has any."""
     if "renewal_line" not in ctx.mapping.write:
@@ -53,8 +56,7 @@ def without_derived(plan: WritePlan, fields: frozenset[str]) -> WritePlan:
         return plan
     decisions = tuple(
         Decision(
-            d.canonical_field, d.crm_field, d.policy, Outcome.SKIPPED,
-            "the CRM derives it from the renewal's lines",
+            d.canonical_field, d.crm_field, d.policy, Outcome.SKIPPED, DERIVED,
         )
         if d.crm_field in fields
         else d
