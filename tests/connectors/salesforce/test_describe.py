@@ -15,8 +15,9 @@ def test_describe_gives_types_flags_picklists_and_references(
     assert set(info) == {"Account", "Opportunity"}
     account = info["Account"].fields
     assert account["Renewal_Sync_Key__c"] == FieldInfo(
-        name="Renewal_Sync_Key__c", type="string", external_id=True, unique=True
+        name="Renewal_Sync_Key__c", type="string", external_id=True, unique=True, length=80
     )
+    assert account["Health_Score__c"].length is None  # a number has no text length
     assert account["Segment__c"].picklist_values == (
         "standard", "high_touch", "long_tail", "public_sector",
     )  # fmt: skip
