@@ -20,3 +20,18 @@ class ManualClock:
     def advance(self, by: timedelta) -> None:
         with self._lock:
             self._now += by
+
+
+class FakeTime:
+    """Monotonic seconds that only move when someone sleeps; every sleep is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 DEMO_ENV = (
@@ -20,3 +22,14 @@ def demo_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
     monkeypatch.setenv("RENEWAL_SYNC_LOG_LEVEL", "WARNING")
+
+
+def assert_ran_twice_writing_nothing_the_second_time(output: str) -> None:
+    """The demo's two runs as it prints them: the first writes renewals and tasks, the
+    second succeeds and writes nothing."""
+    first = re.search(r"== first run \(full\) ==\nrun \S+: succeeded\n.*\n  written: (.+)", output)
+    assert first is not None, output
+    assert "renewal" in first.group(1)
+    assert "task" in first.group(1)
+    assert re.search(r"== second run ==\nrun \S+: succeeded\n.*\n  written: nothing", output)
+    assert "the second run wrote nothing" in output

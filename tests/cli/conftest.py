@@ -7,6 +7,7 @@ way an operator gives them: through environment variables.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -74,6 +75,30 @@ def served(serve: Any, sandbox: SalesforceSandbox) -> SalesforceSandbox:
     """The empty org (describe only), served."""
     result: SalesforceSandbox = serve(sandbox)
     return result
+
+
+def process_env(app: ServedApp, sandbox: SalesforceSandbox, database: str) -> dict[str, str]:
+    """The environment a `renewal-sync` process needs to sync the served org into `database`
+    (the settings a test runner may have set for itself are taken out)."""
+    env = {
+        **os.environ,
+        "RENEWAL_SYNC_CRM": "salesforce",
+        "SF_INSTANCE_URL": app.url,
+        "SF_LOGIN_URL": app.url,
+        "SF_CLIENT_ID": sandbox.client_id,
+        "SF_CLIENT_SECRET": sandbox.client_secret,
+        "REQUESTS_CA_BUNDLE": str(app.ca_bundle),
+        "DATABASE_URL": database,
+        "RENEWAL_SYNC_TODAY": TODAY.isoformat(),
+    }
+    for name in (
+        "SF_ACCESS_TOKEN",
+        "SF_USERNAME",
+        "RENEWAL_SYNC_MAPPING_FILE",
+        "RENEWAL_SYNC_CONFIG",
+    ):
+        env.pop(name, None)
+    return env
 
 
 def invoke(*args: str) -> Result:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from crm_sandbox.salesforce import SalesforceSandbox
 from crm_sandbox.server import ServedApp
 from sync.cli.main import app
 from sync.state import StateStore
-from tests.cli.conftest import new_sandbox
+from tests.cli.conftest import new_sandbox, process_env
 
 
 def _wait_for(predicate: Any, seconds: float = 60) -> bool:
@@ -39,20 +38,7 @@ def test_the_daemon_syncs_beats_and_stops_on_sigterm(
     sandbox: SalesforceSandbox = new_sandbox(40)
     current.sandbox = sandbox
     database = f"sqlite:///{tmp_path}/state.db"
-    env = {
-        **os.environ,
-        "RENEWAL_SYNC_CRM": "salesforce",
-        "SF_INSTANCE_URL": app_served.url,
-        "SF_LOGIN_URL": app_served.url,
-        "SF_CLIENT_ID": sandbox.client_id,
-        "SF_CLIENT_SECRET": sandbox.client_secret,
-        "REQUESTS_CA_BUNDLE": str(app_served.ca_bundle),
-        "DATABASE_URL": database,
-        "RENEWAL_SYNC_TODAY": "2026-11-21",
-        "RENEWAL_SYNC_INTERVAL_MINUTES": "60",
-    }
-    for name in ("SF_ACCESS_TOKEN", "RENEWAL_SYNC_MAPPING_FILE", "RENEWAL_SYNC_CONFIG"):
-        env.pop(name, None)
+    env = {**process_env(app_served, sandbox, database), "RENEWAL_SYNC_INTERVAL_MINUTES": "60"}
     process = subprocess.Popen(
         [sys.executable, "-m", "sync.cli.main", "run"], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -4,7 +4,6 @@ an admin runs it: killed, stopped, blocked by another runner, or unable to start
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from crm_sandbox.faults import FaultKind, FaultRule
 from crm_sandbox.salesforce import SalesforceSandbox
 from crm_sandbox.server import ServedApp
 from sync.state import LeaseRunLock, RunStatus, StateStore
-from tests.cli.conftest import TODAY, new_sandbox
+from tests.cli.conftest import new_sandbox, process_env
 
 SYNC = [sys.executable, "-m", "sync.cli.main", "sync", "--once"]
 
@@ -70,21 +69,7 @@ def served(
     sandbox = new_sandbox(60)
     current.sandbox = sandbox
     database = f"sqlite:///{tmp_path}/state.db"
-    env = {
-        **os.environ,
-        "RENEWAL_SYNC_CRM": "salesforce",
-        "SF_INSTANCE_URL": app.url,
-        "SF_LOGIN_URL": app.url,
-        "SF_CLIENT_ID": sandbox.client_id,
-        "SF_CLIENT_SECRET": sandbox.client_secret,
-        "REQUESTS_CA_BUNDLE": str(app.ca_bundle),
-        "DATABASE_URL": database,
-        "RENEWAL_SYNC_TODAY": TODAY.isoformat(),
-        "RENEWAL_SYNC_LOG_LEVEL": "WARNING",
-    }
-    for name in ("SF_ACCESS_TOKEN", "SF_USERNAME", "RENEWAL_SYNC_MAPPING_FILE"):
-        env.pop(name, None)
-    env.pop("RENEWAL_SYNC_CONFIG", None)
+    env = {**process_env(app, sandbox, database), "RENEWAL_SYNC_LOG_LEVEL": "WARNING"}
     store = StateStore.open(database)
     try:
         yield Served(sandbox, env, store)

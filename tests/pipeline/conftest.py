@@ -20,8 +20,9 @@ from crm_sandbox.records import GenOrder
 from crm_sandbox.salesforce import SalesforceSandbox
 from crm_sandbox.server import ServedApp, serve_in_thread
 from sync.state import StateStore
+from tests.clocks import FakeTime
 from tests.db_fixtures import DbTarget
-from tests.pipeline.hubspot_org import NO_WINDOW, FakeTime, HubSpotOrg
+from tests.pipeline.hubspot_org import NO_WINDOW, HubSpotOrg
 from tests.pipeline.orgs import TODAY, Org
 from tests.pipeline.salesforce_org import SalesforceOrg
 from tests.pipeline.scenarios import worked_example_bundle

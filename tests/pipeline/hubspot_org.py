@@ -22,6 +22,7 @@ from mappings import Mapping, load_default
 from sync.connectors.hubspot import HubSpotAdapter, RetryPolicy, connect_hubspot
 from sync.settings import Settings
 from sync.state import StateStore
+from tests.clocks import FakeTime
 from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, term_years
 
 KEY = "renewal_sync_key"
@@ -29,21 +30,6 @@ KEY = "renewal_sync_key"
 DEAL_TO_COMPANY, LINE_TO_DEAL = 5, 20
 FAST = RetryPolicy(attempts=6, lock_attempts=6, initial_wait=0.01, max_wait=0.05, jitter=0.0)
 NO_WINDOW = 100_000  # calls per ten seconds when a test is not about the rate limit
-
-
-class FakeTime:
-    """Monotonic seconds that only move when someone sleeps; every sleep is recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @dataclass

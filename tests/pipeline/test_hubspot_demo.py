@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import invoke
+from tests.demo_env import assert_ran_twice_writing_nothing_the_second_time
 
 
 @pytest.mark.usefixtures("demo_env")
@@ -19,11 +20,7 @@ def test_the_hubspot_demo_runs_twice_and_the_second_run_writes_nothing(tmp_path:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     output = result.output
-    first = re.search(r"== first run \(full\) ==\nrun \S+: succeeded\n.*\n  written: (.+)", output)
-    assert first is not None, output
-    assert "renewal" in first.group(1)
-    assert "task" in first.group(1)
-    assert re.search(r"== second run ==\nrun \S+: succeeded\n.*\n  written: nothing", output)
+    assert_ran_twice_writing_nothing_the_second_time(output)
     assert re.search(r"second run: \d+ API calls \(\d+ reads, 0 writes\), succeeded", output)
     assert "the second run wrote nothing" in output
     assert "== what a HubSpot user now sees ==" in output

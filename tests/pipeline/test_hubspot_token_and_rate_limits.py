@@ -9,8 +9,9 @@ import pytest
 from crm_sandbox.faults import FaultKind, FaultRule
 from sync.connectors.hubspot import RetryPolicy
 from sync.core.ports import AuthenticationError
+from tests.clocks import FakeTime
 from tests.pipeline.conftest import hubspot_sandbox
-from tests.pipeline.hubspot_org import FakeTime, HubSpotOrg
+from tests.pipeline.hubspot_org import HubSpotOrg
 from tests.pipeline.test_failures_and_recovery import _REFERENCE, SEED, SIZE, assert_clean
 
 MakeHubSpotOrg = Callable[..., HubSpotOrg]

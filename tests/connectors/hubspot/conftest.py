@@ -20,6 +20,7 @@ from crm_sandbox.hubspot.associations import TYPES
 from crm_sandbox.server import ServedApp, serve_in_thread
 from sync.connectors.hubspot import HubSpotAdapter, RetryPolicy, connect_hubspot
 from sync.settings import Settings
+from tests.clocks import FakeTime
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 LATER = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -32,21 +33,6 @@ OWNERS = "/crm/v3/owners/"
 ASSOC_READ = "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read"
 ASSOC_CREATE = "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create"
 KEY = "renewal_sync_key"
-
-
-class FakeTime:
-    """Monotonic seconds that only move when someone sleeps; every sleep is recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class _Current:

@@ -18,12 +18,12 @@ from sync.core.ports import (
     DeferRunError,
     SchemaDriftError,
 )
+from tests.clocks import FakeTime
 from tests.connectors.hubspot.conftest import (
     KEY,
     LATER,
     SEARCH,
     UPSERT,
-    FakeTime,
     add,
     connect,
 )

@@ -15,7 +15,8 @@ from crm_sandbox.server import ServedApp
 from mappings.streams import Stream
 from sync.core.logs import configure_logging, get_logger
 from sync.core.ports import AuthenticationError
-from tests.connectors.hubspot.conftest import LATER, FakeTime, add, connect
+from tests.clocks import FakeTime
+from tests.connectors.hubspot.conftest import LATER, add, connect
 
 COMPANIES = Stream("account", "companies", ("id", "name"))
 ROTATED = "pat-na1-11111111-2222-3333-4444-555555555555"

@@ -19,6 +19,7 @@ from mappings.streams import Stream
 from sync.connectors.hubspot import HubSpotAdapter
 from sync.connectors.hubspot.values import date_ms, wire
 from sync.core.ports import RECORD_ID
+from tests.clocks import FakeTime
 from tests.connectors.hubspot.conftest import (
     ARCHIVE,
     ASSOC_CREATE,
@@ -26,7 +27,6 @@ from tests.connectors.hubspot.conftest import (
     LATER,
     UPDATE,
     UPSERT,
-    FakeTime,
     add,
 )
 
