@@ -96,7 +96,8 @@ def startup_reason(settings: Settings, error: CrmError) -> str:
     """The one line an admin reads when the service could not even log in."""
     crm = "Salesforce" if settings.crm == "salesforce" else "HubSpot"
     if isinstance(error, AuthenticationError):
-        return f"{crm} refused the login: {scrub(str(error))}"
+        said = scrub(error.message)  # the adapter's sentence already names the CRM
+        return said if said.startswith(f"{crm} refused") else f"{crm} refused the login: {said}"
     if isinstance(error, CrmUnavailableError):
         return f"{crm} did not answer at login ({scrub(str(error))}); the next run tries again"
     return f"cannot connect to {crm}: {scrub(str(error))}"

@@ -30,9 +30,6 @@ from sync.state import RecordFailure, Stage
 _TENTH = Decimal("0.1")
 _MILLI = Decimal("0.001")
 
-_TENTH = Decimal("0.1")
-_MILLI = Decimal("0.001")
-
 
 @dataclass
 class Plan:

@@ -143,6 +143,7 @@ def test_a_refused_login_is_one_line_a_failed_run_and_exit_1(served: Served) -> 
     lines = [line for line in refused.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, refused.stderr
     assert "Salesforce refused the login" in lines[0]
+    assert lines[0].count("refused") == 1, lines[0]
     assert "SF_CLIENT_SECRET" in lines[0] or "SF_CLIENT_ID" in lines[0]
     assert "wrong-secret" not in refused.stderr
     assert "Traceback" not in refused.stderr
