@@ -40,6 +40,9 @@ class FaultRule:
     times: int | None = None
     after: int = 0
     seconds: float = 0.0
+    policy: str = "TEN_SECONDLY_ROLLING"
+    """The `policyName` of an injected HubSpot 429: TEN_SECONDLY_ROLLING, or SECONDLY as the
+    search endpoints answer (https://developers.hubspot.com/changelog/crm-search-api-rate-limit-increase)."""
     seen: int = field(default=0, compare=False)
     fired: int = field(default=0, compare=False)
 
@@ -111,7 +114,8 @@ class FaultPlan:
 def parse_fault(spec: str) -> FaultRule:
     """Parse a command-line fault such as `http_status:status=503,share=0.1`.
 
-    Keys: status, share, times, after, seconds, path (substring), methods (`GET|POST`).
+    Keys: status, share, times, after, seconds, path (substring), methods (`GET|POST`),
+    policy (a HubSpot 429's policyName).
     """
     kind_text, _, options = spec.partition(":")
     try:
@@ -135,6 +139,7 @@ _OPTION_ATTRS: dict[str, tuple[str, Callable[[str], object]]] = {
     "after": ("after", int),
     "seconds": ("seconds", float),
     "path": ("path_contains", str),
+    "policy": ("policy", lambda v: v.upper()),
     "methods": ("methods", lambda v: frozenset(m.upper() for m in v.split("|"))),
 }
 

@@ -201,9 +201,9 @@ class HubSpotApp:
 
 def _status_fault(rule: FaultRule) -> HubSpotError:
     if rule.status == 429:
-        extra = {"errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"}
+        extra = {"errorType": "RATE_LIMIT", "policyName": rule.policy}
         return HubSpotError(
-            429, "", "You have reached your ten_secondly_rolling limit.", extra=extra
+            429, "", f"You have reached your {rule.policy.lower()} limit.", extra=extra
         )
     if rule.status >= 500:
         message = "An internal error occurred. Please retry the request."

@@ -87,6 +87,23 @@ def test_two_bursts_of_eight_429s_wait_them_out_and_keep_the_retries_for_503s(
     assert len(fake_time.sleeps) == 16 + 3
 
 
+def test_a_429_of_the_secondly_search_policy_waits_one_second(
+    adapter: HubSpotAdapter, sandbox: HubSpotSandbox, fake_time: FakeTime
+) -> None:
+    """The CRM search endpoints have their own per-second limit, answered as policy SECONDLY
+    (https://developers.hubspot.com/changelog/crm-search-api-rate-limit-increase): its window is
+    one second, not ten, and like any 429 it costs none of the transient retries."""
+    created = [add(sandbox, "companies", name=f"C{i}") for i in range(2)]
+    sandbox.faults.add(
+        FaultRule(FaultKind.HTTP_STATUS, status=429, times=6, path_contains="/search",
+                  policy="SECONDLY")
+    )  # fmt: skip
+    got = [r["id"] for p in adapter.pull(COMPANIES, None, LATER) for r in p.records]
+    assert got == created
+    assert fake_time.sleeps == [1.0] * 6
+    assert sandbox.ledger.count("POST", SEARCH) == 7
+
+
 @pytest.mark.parametrize("sandbox", [{"daily_limit": 3}], indirect=True)
 def test_the_daily_limit_defers_the_run_without_a_retry(
     served: ServedApp, sandbox: HubSpotSandbox, fake_time: FakeTime
