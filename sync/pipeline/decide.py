@@ -79,7 +79,6 @@ def decide_subscription(
     planned: list[PlannedRenewal] = []
     ceiling_failures: list[RecordFailure] = []
     result = evaluate_subscription(orders, ctx.today, ctx.rules, account=account, key=key)
-    first = result
     for _ in range(MAX_CATCH_UP):
         if result.renewal is None:
             break
@@ -96,7 +95,10 @@ def decide_subscription(
         orders = [*orders, _won_order(plan, result.renewal, key)]
         result = evaluate_subscription(orders, ctx.today, ctx.rules, account=account, key=key)
     decision = SubscriptionDecision(key, result, planned)
-    decision.failures += _rule_failures(ctx, first) + ceiling_failures
+    # The last evaluation's errors: an order that amends a renewal this run closes won (a
+    # person's adopted renewal, say, that the service closes and renews) is valid, not an
+    # `amends_invalid_order` error that the next run would file as if something were wrong.
+    decision.failures += _rule_failures(ctx, result) + ceiling_failures
     decision.failures += _duplicates(ctx, world, planned)
     decision.renewals += _closings(world, key, result, {p.intent.key for p in planned})
     return decision
@@ -144,9 +146,16 @@ def _plan(
     previous: PlannedRenewal | None,
 ) -> PlannedRenewal:
     term = renewal.term
-    rkey = renewal_key(key[0], key[1], term.start)
-    record_id, adopt = _existing(world, rkey, renewal.renews_order_id)
     renews_pending = renewal.renews_order_id.startswith(PENDING)
+    contract = world.orders.get(renewal.renews_order_id)
+    if previous is not None and renewal.renews_order_id == _won_id(previous):
+        # catching up: it renews `previous`, by the key `previous` has from this run on
+        rkey = renewal_key(renewal.renews_order_id, previous.intent.key)
+        product = previous.intent.product or key[1]
+    else:
+        rkey = renewal_key(renewal.renews_order_id, contract.sync_key if contract else None)
+        product = contract.order.product if contract else key[1]
+    record_id, adopt = _existing(world, rkey, renewal.renews_order_id)
     months = Decimal(term_length(term.start, term.end).months)
     intent = RenewalIntent(
         key=rkey,
@@ -154,13 +163,13 @@ def _plan(
         amount=renewal.spend.amount,
         close_date=renewal.close_date,
         stage=_stage(renewal.action),
-        name=_name(account, key, term.start),
+        name=_name(account, key[0], product, term.start),
         owner_id=renewal.owner,
         renews_order_id=None if renews_pending else renewal.renews_order_id,
         term_start=term.start,
         term_end=term.end,
         renewal_terms=renewal.renewal_terms.value,
-        product=key[1],
+        product=product,
         lapsed=renewal.action is RenewalAction.FLAG_LAPSED,
         computed_amount=renewal.spend.amount,
         ledger=_ledger_text(renewal),
@@ -191,9 +200,9 @@ def _stage(action: RenewalAction) -> str:
     return "won" if action is RenewalAction.CLOSE_WON else "open"
 
 
-def _name(account: Account | None, key: SubscriptionKey, start: date) -> str:
-    who = account.name if account and account.name else key[0]
-    return f"{who} - {key[1]} renewal {start.isoformat()}"[:120]
+def _name(account: Account | None, account_id: str, product: str, start: date) -> str:
+    who = account.name if account and account.name else account_id
+    return f"{who} - {product} renewal {start.isoformat()}"[:120]
 
 
 def _segment(account: Account | None) -> str | None:
@@ -220,6 +229,11 @@ def _ledger_text(renewal: Renewal) -> str:
     return "\n".join([head, *rows])[:32_000]
 
 
+def _won_id(plan: PlannedRenewal) -> str:
+    """The order id the renewal closed won in this run has in the rules' input."""
+    return plan.record_id or f"{PENDING}{plan.intent.key}"
+
+
 def _won_order(plan: PlannedRenewal, renewal: Renewal, key: SubscriptionKey) -> Order:
     """The renewal the service closes won, as the next pull will read it back."""
     lines = tuple(
@@ -233,10 +247,10 @@ def _won_order(plan: PlannedRenewal, renewal: Renewal, key: SubscriptionKey) -> 
         for ln in plan.lines
     )
     return Order(
-        id=plan.record_id or f"{PENDING}{plan.intent.key}",
+        id=_won_id(plan),
         account_id=key[0],
         type=OrderType.RENEWAL,
-        product=key[1],
+        product=plan.intent.product or key[1],
         amends=renewal.renews_order_id,
         start_date=renewal.term.start,
         end_date=renewal.term.end,

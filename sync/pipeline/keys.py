@@ -1,9 +1,16 @@
 """Deterministic idempotency keys for everything the service writes.
 
-A key depends only on what the record is about - the account, the product and the renewal
-term's first day - never on a CRM id the service learns after writing. So a rerun, a crash
-between a write and its bookkeeping, or a second daemon computes the same key, and the
-CRM's upsert by external id turns a repeated create into an update.
+A renewal's key is its identity: the contract it renews (domain spec, "Subscriptions and
+renewal identity"), never its dates or amount, so a corrected end date re-dates the same
+renewal. The contract is named by its CRM id - known before the renewal is written, since a
+person closed it - or, when the contract is itself a renewal the service raised and closed
+won (perhaps earlier in the same run, before it has an id), by that renewal's key plus one
+generation: `rn:006A`, then `rn:006A/2`, `rn:006A/3`. So a rerun, a crash between a write and
+its bookkeeping, or a second daemon computes the same key, and the CRM's upsert by external
+id turns a repeated create into an update. Lines and tasks hang off their renewal's key.
+
+Keys of the first scheme (`rn:<account>:<product>:<term start>`) are migrated by
+`sync/pipeline/rekey.py`; `legacy_renewal_key` is kept only to recognise them.
 """
 
 from __future__ import annotations
@@ -14,8 +21,28 @@ from datetime import date
 _MAX_BODY = 48
 
 
-def renewal_key(account_id: str, product: str, term_start: date) -> str:
-    """The renewal of one subscription for the term starting on `term_start`."""
+_GENERATION = "/"
+
+
+def renewal_key(contract_id: str, contract_key: str | None = None) -> str:
+    """The renewal of contract `contract_id`; `contract_key` is the contract's own renewal
+    key when it is a renewal the service keeps (its successor is then the next generation)."""
+    if contract_key is None or not contract_key.startswith("rn:"):
+        return f"rn:{contract_id}"
+    base, sep, generation = contract_key.rpartition(_GENERATION)
+    if sep and generation.isdigit():
+        return f"{base}{_GENERATION}{int(generation) + 1}"
+    return f"{contract_key}{_GENERATION}2"
+
+
+def is_legacy_renewal_key(key: str) -> bool:
+    """A key of the first scheme: `rn:<account>:<product>:<YYYY-MM-DD>`."""
+    head, _, last = key.rpartition(":")
+    return head.startswith("rn:") and len(last) == 10 and last[4] == "-" and last[7] == "-"
+
+
+def legacy_renewal_key(account_id: str, product: str, term_start: date) -> str:
+    """The first scheme's key of the renewal of one subscription for one term."""
     body = f"{account_id}:{product}"
     if len(body) > _MAX_BODY:
         body = hashlib.sha256(body.encode()).hexdigest()[:_MAX_BODY]

@@ -24,6 +24,7 @@ from sync.pipeline.decide import ABOVE_CEILING
 from sync.pipeline.plan import Plan, build_plan
 from sync.pipeline.pull import PullOutcome, pull_all
 from sync.pipeline.push import PushReport, push
+from sync.pipeline.rekey import migrate_legacy_keys
 from sync.pipeline.signals import (
     MATCH_OBJECT,
     apply_signals,
@@ -138,6 +139,7 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
         ctx = replace(ctx, mapping=pulled.mapping)  # narrowed when a mapped field has gone
         signal_pull = pull_signals(ctx, signals.port, signals.mapping) if signals else None
         result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
+        migrate_legacy_keys(ctx, result.world)
         accounts = None if full or _first_today(ctx) else _touched(ctx, result.world, pulled)
         if signals is not None and signal_pull is not None:
             touched = _use_signals(ctx, result.world, signals, signal_pull)

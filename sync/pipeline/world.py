@@ -13,7 +13,7 @@ from collections.abc import Mapping as Map
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from contract_rules import Account, OrderStatus, OrderType, SubscriptionKey
+from contract_rules import Account, OrderStatus, OrderType, SubscriptionKey, group_orders
 from mappings import (
     AccountExtras,
     CaseRecord,
@@ -59,9 +59,15 @@ class World:
     cases: dict[str, list[CaseRecord]] = field(default_factory=lambda: defaultdict(list))
     nps: dict[str, list[NpsRecord]] = field(default_factory=lambda: defaultdict(list))
     errors: list[TranslationError] = field(default_factory=list)
+    subscription_of: dict[str, SubscriptionKey] = field(default_factory=dict)
+    """Order id -> the subscription it belongs to (by its `amends` chain, as the rules group)."""
     readable: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     """Concept -> ids of the records that translated: their earlier errors are resolved."""
     _by_subscription: dict[SubscriptionKey, list[tuple[str, OrderRecord]]] | None = None
+
+    def reset_indexes(self) -> None:
+        """Forget the derived indexes after keys moved (`sync/pipeline/rekey.py`)."""
+        self._by_subscription = None
 
     def service_renewals(self, key: SubscriptionKey) -> list[tuple[str, OrderRecord]]:
         """The renewals the service raised for one subscription, with their keys."""
@@ -70,7 +76,7 @@ class World:
             for rkey, record_id in self.record_ids.get("renewal", {}).items():
                 record = self.orders.get(record_id)
                 if record is not None:
-                    sub = (record.order.account_id, record.order.product)
+                    sub = self.subscription_of[record.order.id]
                     self._by_subscription[sub].append((rkey, record))
         return self._by_subscription.get(key, [])
 
@@ -103,7 +109,7 @@ class World:
         contract = self.orders.get(contract_id)
         if contract is None:
             return []
-        key = (contract.order.account_id, contract.order.product)
+        key = self.subscription_of[contract.order.id]
         return [r for r in self.subscriptions.get(key, []) if r.order.amends == contract_id]
 
 
@@ -152,12 +158,22 @@ def _orders(world: World, store: StateStore, crm: str, mapping: Mapping) -> None
             if translated.status == OrderStatus.CLOSED_WON.value:
                 world.errors.append(translated)
             continue
-        order = translated.order
-        world.orders[order.id] = translated
-        world.subscriptions.setdefault((order.account_id, order.product), []).append(translated)
+        world.orders[translated.order.id] = translated
         world.readable["order"].add(record_id)
+    _group(world)
     _index_keys(world, "renewal", mapping, world.raw_orders)
     _index_keys(world, "renewal_line", mapping, world.raw_lines)
+
+
+def _group(world: World) -> None:
+    """Subscriptions follow `amends` exactly as the rules do (`contract_rules.group_orders`):
+    a recast to another product stays in its subscription, and an upgrade across products is
+    judged - and refused with its hint - by the subscription it tries to change."""
+    grouping = group_orders(record.order for record in world.orders.values())
+    for key, orders in grouping.orders.items():
+        world.subscriptions[key] = [world.orders[order.id] for order in orders]
+        for order in orders:
+            world.subscription_of[order.id] = key
 
 
 def _index_keys(world: World, concept: str, mapping: Mapping, rows: dict[str, Raw]) -> None:

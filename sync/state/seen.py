@@ -7,10 +7,10 @@ first run that meets the key, and never moves afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from sync.state.engine import insert_for
 from sync.state.models import SeenRow
@@ -47,3 +47,19 @@ class FirstSeenRepository(Repository):
                 )
                 found.update((row.key, row.first_seen) for row in conn.execute(query))
         return found
+
+    def rename(self, crm: str, kind: str, renames: Mapping[str, str]) -> None:
+        """Carry first-seen dates to new keys (a key scheme migrated): the date never moves."""
+        with self._source.writing() as conn:
+            for old, new in renames.items():
+                taken = conn.execute(
+                    select(SeenRow.key).where(
+                        SeenRow.crm == crm, SeenRow.kind == kind, SeenRow.key == new
+                    )
+                ).first()
+                if taken is None:
+                    conn.execute(
+                        update(SeenRow)
+                        .where(SeenRow.crm == crm, SeenRow.kind == kind, SeenRow.key == old)
+                        .values(key=new)
+                    )

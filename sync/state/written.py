@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import Row, delete, func, select, update
 
 from sync.state.engine import insert_for
 from sync.state.models import WrittenRow
@@ -162,6 +162,33 @@ class WrittenRepository(Repository):
                 )
                 removed += conn.execute(stmt).rowcount
         return removed
+
+    def rename(self, crm: str, object_type: str, renames: Mapping[str, str]) -> int:
+        """Move write records to new keys (a key scheme migrated); a key already moved, or
+        whose new key has a record of its own, is left as it is. One transaction."""
+        moved = 0
+        with self._source.writing() as conn:
+            for old, new in renames.items():
+                taken = conn.execute(
+                    select(WrittenRow.external_key).where(
+                        WrittenRow.crm == crm,
+                        WrittenRow.object_type == object_type,
+                        WrittenRow.external_key == new,
+                    )
+                ).first()
+                if taken is not None:
+                    continue
+                stmt = (
+                    update(WrittenRow)
+                    .where(
+                        WrittenRow.crm == crm,
+                        WrittenRow.object_type == object_type,
+                        WrittenRow.external_key == old,
+                    )
+                    .values(external_key=new)
+                )
+                moved += conn.execute(stmt).rowcount
+        return moved
 
     def _hashes(self, crm: str, object_type: str, keys: Iterable[str]) -> dict[str, str]:
         """Stored hashes only: cheaper than loading payloads for the no-change check."""

@@ -259,6 +259,7 @@ def _renewal(d: Record) -> RenewalView:
         computed_amount=_money(props.get("renewal_computed_amount")),
         lapsed=(props.get("renewal_lapsed") or "").lower() == "true",
         loss_reason=props.get("closed_lost_reason") or None,
+        product=props.get("product_family"),
     )  # fmt: skip
 
 

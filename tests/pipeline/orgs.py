@@ -44,6 +44,7 @@ class RenewalView:
     computed_amount: Decimal | None
     lapsed: bool
     loss_reason: str | None
+    product: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,11 @@ class Org(ABC):
     def crm_state(self) -> dict[str, Any]:
         """Everything a user sees, ids of the service's records replaced by their keys."""
 
-    def renewal(self, key_part: str) -> RenewalView:
-        (found,) = [r for r in self.renewals() if key_part in r.key]
+    def renewal(self, product_and_start: str) -> RenewalView:
+        """The one renewal of `product` for the term from `start` ("Analytics:2027-01-01"),
+        found as a user would: by its product and term, whatever its key."""
+        product, _, start = product_and_start.rpartition(":")
+        (found,) = [r for r in self.renewals() if (r.product, r.term_start) == (product, start)]
         return found
 
     def writes(self) -> int:

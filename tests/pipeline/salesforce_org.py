@@ -225,6 +225,7 @@ def _renewal(o: dict[str, Any]) -> RenewalView:
         computed_amount=money(o.get("Renewal_Computed_Amount__c")),
         lapsed=bool(o.get("Renewal_Lapsed__c")),
         loss_reason=o.get("Loss_Reason__c"),
+        product=o.get("Product_Family__c"),
     )
 
 

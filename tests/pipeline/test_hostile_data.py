@@ -11,7 +11,7 @@ from tests.pipeline.conftest import worked_example_salesforce
 from tests.pipeline.salesforce_org import KEY, SalesforceOrg
 
 LONG_NAME = "Northwind " + "Holdings International " * 11  # 263 characters
-LONG_CODE = "ANALYTICS-GROWTH-PLAN-ANNUAL-EU-2026"  # 36 characters
+LONG_CODE = "ANALYTICS-GROWTH-PLAN-ANNUAL-EU-2026-PUBLIC-SECTOR-FRAMEWORK-LOT-3"  # 66 characters
 
 
 def test_long_product_codes_and_names_are_made_to_fit_and_rerun_writes_nothing(

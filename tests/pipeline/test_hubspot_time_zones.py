@@ -47,7 +47,7 @@ def test_no_contract_renewal_or_task_date_moves_in_any_zone(
     (renewal,) = [
         d
         for d in harness.native_renewals()
-        if "Analytics:2027-01-01" in d.props["renewal_sync_key"]
+        if d.props.get("contract_start_date") == "2027-01-01"
     ]
     assert renewal.props["contract_start_date"] == "2027-01-01"
     assert renewal.props["contract_end_date"] == "2027-12-31"
