@@ -28,6 +28,7 @@ from sync.state import RecordFailure, Stage
 
 Raw = dict[str, Any]
 DRY_RUN_ID_PREFIX = "(new) "
+RE_DATED = frozenset({"close_date", "term_start", "term_end"})
 
 
 @dataclass
@@ -96,7 +97,10 @@ def _renewal_item(world: World, plan: PlannedRenewal, report: PushReport) -> Ite
         report.closing_won.append(replace(plan, intent=intent))
         intent = replace(intent, stage="open")
     current = world.raw_orders.get(plan.record_id) if plan.record_id else None
-    return Item(intent, intent.key, current, plan.record_id, plan.adopt, force=plan.force)
+    return Item(
+        intent, intent.key, current, plan.record_id, plan.adopt, force=plan.force,
+        follows=RE_DATED,
+    )  # fmt: skip
 
 
 def _won_already(world: World, plan: PlannedRenewal) -> bool:

@@ -38,6 +38,10 @@ class Item:
     plan: WritePlan | None = None
     keep_edits: bool = False  # a person edited the record: hold every unless_edited field
     force: frozenset[str] = frozenset()
+    follows: frozenset[str] = frozenset()
+    """Canonical fields written even when the record was edited, unless a person changed
+    that field itself: a renewal's dates follow its contract (domain spec: a corrected end
+    date re-dates the same renewal, a person's edits to it kept)."""
 
 
 @dataclass
@@ -104,7 +108,11 @@ def payload_of(item: Item) -> dict[str, Any]:
     assert item.plan is not None
     payload = dict(item.plan.payload)
     if item.keep_edits:
-        held = {d.crm_field for d in item.plan.decisions if d.policy == "unless_edited"}
+        held = {
+            d.crm_field
+            for d in item.plan.decisions
+            if d.policy == "unless_edited" and d.canonical_field not in item.follows
+        }
         payload = {k: v for k, v in payload.items() if k not in held}
     for held_back in item.plan.held_back:
         if held_back.canonical_field in item.force:

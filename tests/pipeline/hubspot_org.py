@@ -26,6 +26,7 @@ from tests.clocks import FakeTime
 from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, term_years
 
 KEY = "renewal_sync_key"
+OBJECTS = {"renewal": "deals", "renewal_line": "line_items", "task": "tasks"}
 # HubSpot association type ids (docs/sandbox-hubspot.md)
 DEAL_TO_COMPANY, LINE_TO_DEAL = 5, 20
 FAST = RetryPolicy(attempts=6, lock_attempts=6, initial_wait=0.01, max_wait=0.05, jitter=0.0)
@@ -196,6 +197,40 @@ class HubSpotOrg(Org):
             "product_family": "Analytics",
         }, {DEAL_TO_COMPANY: str(self.company_id())})  # fmt: skip
 
+    def person_books_recast(
+        self, contract_id: str, product: str, plan_sku: str, price: int, start: date, end: date
+    ) -> str:
+        recast = self.person_creates("deals", {
+            "dealname": f"Worked Example - recast to {product}", "pipeline": "default",
+            "dealstage": "closedwon", "closedate": start.isoformat(), "order_type": "recast",
+            "contract_start_date": start.isoformat(), "contract_end_date": end.isoformat(),
+            "amended_deal_id": contract_id, "product_family": product, "renewal_terms": "manual",
+        }, {DEAL_TO_COMPANY: str(self.company_id())})  # fmt: skip
+        self.person_creates("line_items", {
+            "name": plan_sku, "hs_sku": plan_sku, "brick_kind": "plan", "quantity": 1,
+            "price": price, "recurringbillingfrequency": "annually",
+        }, {LINE_TO_DEAL: recast})  # fmt: skip
+        return recast
+
+    def person_corrects_end_date(self, contract_id: str, end: date) -> None:
+        self.person_updates("deals", contract_id, {"contract_end_date": end.isoformat()})
+
+    def person_changes_product(self, order_id: str, product: str) -> None:
+        self.person_updates("deals", order_id, {"product_family": product})
+
+    def _keyed(self, object_type: str) -> list[tuple[str, str]]:
+        return [(str(r.id), r.props[KEY]) for r in self.sandbox.records(object_type)
+                if r.props.get(KEY)]  # fmt: skip
+
+    def _rekey_in_crm(self, new: str, old: str) -> dict[str, dict[str, str]]:
+        moves: dict[str, dict[str, str]] = {}
+        for concept, obj in OBJECTS.items():
+            for record_id, key in self._keyed(obj):
+                if key == new or key.startswith(f"{new}:"):
+                    moves.setdefault(concept, {})[key] = old + key[len(new) :]
+                    self.person_updates(obj, record_id, {KEY: old + key[len(new) :]})
+        return moves
+
     def person_moves_stage(self, renewal_id: str) -> str:
         self.person_updates("deals", renewal_id, {"dealstage": "contractsent"})
         return "contractsent"
@@ -242,7 +277,7 @@ def _task(t: Record) -> TaskView:
     due = _day(props.get("hs_timestamp")) or ""
     done = props.get("hs_task_status") == "COMPLETED"
     return TaskView(str(t.id), due, done, props.get("hs_task_subject") or "",
-                    props.get("hubspot_owner_id"))  # fmt: skip
+                    props.get("hubspot_owner_id"), props.get(KEY) or "")  # fmt: skip
 
 
 def _renewal(d: Record) -> RenewalView:

@@ -54,6 +54,7 @@ class TaskView:
     completed: bool
     subject: str
     owner: str | None
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,29 @@ class Org(ABC):
 
     @abstractmethod
     def person_books_termination(self, contract_id: str, on: date) -> str: ...
+
+    @abstractmethod
+    def person_books_recast(
+        self, contract_id: str, product: str, plan_sku: str, price: int, start: date, end: date
+    ) -> str:
+        """A recast of `contract_id` to one plan of `product` for `start`..`end`."""
+
+    @abstractmethod
+    def person_corrects_end_date(self, contract_id: str, end: date) -> None: ...
+
+    @abstractmethod
+    def person_changes_product(self, order_id: str, product: str) -> None: ...
+
+    def rewind_keys(self, new: str, old: str) -> None:
+        """Put back the keys an older version wrote: `new` (a renewal key) and the keys of
+        its lines and tasks become `old...`, in the CRM and in the service's state."""
+        for concept, moves in self._rekey_in_crm(new, old).items():
+            self.store.written.rename(self.crm, concept, moves)
+        self.store.seen.rename(self.crm, "renewal", {new: old})
+
+    @abstractmethod
+    def _rekey_in_crm(self, new: str, old: str) -> dict[str, dict[str, str]]:
+        """Rewrite the key fields; the moves made, per concept."""
 
     @abstractmethod
     def person_moves_stage(self, renewal_id: str) -> str:

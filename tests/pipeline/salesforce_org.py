@@ -26,6 +26,7 @@ from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, 
 
 FAST = RetryPolicy(attempts=6, lock_attempts=6, initial_wait=0.01, max_wait=0.05, jitter=0.0)
 KEY = "Renewal_Sync_Key__c"
+OBJECTS = {"renewal": "Opportunity", "renewal_line": "OpportunityLineItem", "task": "Task"}
 
 
 @dataclass
@@ -160,6 +161,41 @@ class SalesforceOrg(Org):
             "Product_Family__c": "Analytics",
         })  # fmt: skip
 
+    def person_books_recast(
+        self, contract_id: str, product: str, plan_sku: str, price: int, start: date, end: date
+    ) -> str:
+        recast = self.person_creates("Opportunity", {
+            "Name": f"Worked Example - recast to {product}",
+            "AccountId": self.record(contract_id)["AccountId"], "StageName": "Closed Won",
+            "CloseDate": start.isoformat(), "Type": "Existing Customer - Replacement",
+            "Contract_Start_Date__c": start.isoformat(), "Contract_End_Date__c": end.isoformat(),
+            "Amended_Opportunity__c": contract_id, "Product_Family__c": product,
+            "Renewal_Terms__c": "Manual", "Pricebook2Id": self.sandbox.standard_pricebook_id,
+        })  # fmt: skip
+        self.person_creates("OpportunityLineItem", {
+            "OpportunityId": recast, "PricebookEntryId": self._standard_entry(plan_sku),
+            "Quantity": 1, "UnitPrice": price,
+        })  # fmt: skip
+        return recast
+
+    def person_corrects_end_date(self, contract_id: str, end: date) -> None:
+        self.person_updates("Opportunity", contract_id, {"Contract_End_Date__c": end.isoformat()})
+
+    def person_changes_product(self, order_id: str, product: str) -> None:
+        self.person_updates("Opportunity", order_id, {"Product_Family__c": product})
+
+    def _keyed(self, sobject: str) -> list[tuple[str, str]]:
+        return [(r["Id"], r[KEY]) for r in self.sandbox.records(sobject) if r.get(KEY)]
+
+    def _rekey_in_crm(self, new: str, old: str) -> dict[str, dict[str, str]]:
+        moves: dict[str, dict[str, str]] = {}
+        for concept, obj in OBJECTS.items():
+            for record_id, key in self._keyed(obj):
+                if key == new or key.startswith(f"{new}:"):
+                    moves.setdefault(concept, {})[key] = old + key[len(new) :]
+                    self.person_updates(obj, record_id, {KEY: old + key[len(new) :]})
+        return moves
+
     def person_moves_stage(self, renewal_id: str) -> str:
         self.person_updates("Opportunity", renewal_id, {"StageName": "Negotiation/Review"})
         return "Negotiation/Review"
@@ -205,7 +241,9 @@ class SalesforceOrg(Org):
 
 def _task(t: dict[str, Any]) -> TaskView:
     completed = t["Status"] == "Completed"
-    return TaskView(t["Id"], t["ActivityDate"], completed, t["Subject"], t.get("OwnerId"))
+    return TaskView(
+        t["Id"], t["ActivityDate"], completed, t["Subject"], t.get("OwnerId"), t.get(KEY) or ""
+    )
 
 
 def _renewal(o: dict[str, Any]) -> RenewalView:

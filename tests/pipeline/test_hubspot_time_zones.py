@@ -45,9 +45,7 @@ def test_no_contract_renewal_or_task_date_moves_in_any_zone(
     harness = make_hubspot_org(sandbox)
     assert harness.run(today=date(2026, 6, 30)).status == "succeeded"
     (renewal,) = [
-        d
-        for d in harness.native_renewals()
-        if d.props.get("contract_start_date") == "2027-01-01"
+        d for d in harness.native_renewals() if d.props.get("contract_start_date") == "2027-01-01"
     ]
     assert renewal.props["contract_start_date"] == "2027-01-01"
     assert renewal.props["contract_end_date"] == "2027-12-31"

@@ -1,0 +1,104 @@
+"""The contract changes real orgs make, end to end on both CRMs (issue 13; domain spec,
+"Subscriptions and renewal identity"): a recast to another product, a corrected end date,
+and renewals keyed by the first scheme, migrated rather than duplicated."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sync.pipeline.keys import legacy_renewal_key
+from tests.pipeline.conftest import MakeOrg
+
+D = Decimal
+WORKED_EXAMPLE: tuple[()] = ()
+
+
+def test_a_recast_to_another_product_replaces_the_renewal_with_one_for_the_new_product(
+    make_org: MakeOrg,
+) -> None:
+    org = make_org(orders=WORKED_EXAMPLE)
+    assert org.run(today=date(2026, 4, 1)).status == "succeeded"
+    old = org.renewal("Analytics:2027-01-01")
+    recast = org.person_books_recast(
+        org.contract_id(), "Platform", "PLT-GROWTH", 18_000, date(2026, 5, 1), date(2027, 4, 30)
+    )
+    result = org.run(today=date(2026, 5, 2))
+    assert result.status == "succeeded", result.error
+    assert not [e for e in org.store.errors.open(org.crm) if e.code.endswith("order")]
+    closed = next(r for r in org.renewals() if r.id == old.id)
+    assert closed.stage == "lost"
+    assert closed.loss_reason is not None
+    assert f"Replaced by recast {recast}" in closed.loss_reason
+    new = org.renewal("Platform:2027-05-01")
+    assert new.renews == recast
+    assert new.stage == "open"
+    assert new.amount == D("18000.00")
+    assert new.close_date == "2027-04-30"
+    assert [r.id for r in org.renewals() if r.stage == "open"] == [new.id]
+    org.reset_ledger()
+    assert org.run(today=date(2026, 5, 2)).status == "succeeded"
+    assert org.writes() == 0
+
+
+def test_an_upgrade_to_another_product_is_refused_with_the_hint_to_record_a_recast(
+    make_org: MakeOrg,
+) -> None:
+    org = make_org(orders=WORKED_EXAMPLE)
+    org.run(today=date(2026, 4, 1))
+    upgrade = org.person_books_upgrade(org.contract_id(), 5, date(2026, 5, 1))
+    org.person_changes_product(upgrade, "Platform")
+    org.run(today=date(2026, 5, 2))
+    (error,) = [e for e in org.store.errors.open(org.crm) if e.record_key == upgrade]
+    assert error.code == "cross_product_upgrade"
+    assert "record this change as a recast" in error.message
+    assert org.renewal("Analytics:2027-01-01").amount == D("22500.00")  # unchanged
+
+
+def test_a_corrected_end_date_re_dates_the_same_renewal_and_moves_its_tasks_keeping_edits(
+    make_org: MakeOrg,
+) -> None:
+    org = make_org(orders=WORKED_EXAMPLE)
+    assert org.run(today=date(2026, 6, 30)).status == "succeeded"
+    before = org.renewal("Analytics:2027-01-01")
+    moved_to = org.person_moves_stage(before.id)
+    tasks_before = {t.subject: t for t in org.tasks_of(before.id)}
+    org.person_corrects_end_date(org.contract_id(), date(2027, 1, 31))
+    assert org.run(today=date(2026, 7, 1)).status == "succeeded"
+    (after,) = [r for r in org.renewals()]
+    assert after.id == before.id  # the same record, not a new one beside a lost one
+    assert after.key == before.key
+    assert after.close_date == "2027-01-31"
+    # the renewal term has the corrected term's length: 13 months
+    assert (after.term_start, after.term_end) == ("2027-02-01", "2028-02-29")
+    assert after.stage_name == moved_to  # a person's stage stays
+    tasks_after = {t.subject: t for t in org.tasks_of(after.id)}
+    assert set(tasks_after) == set(tasks_before)
+    assert {t.id for t in tasks_after.values()} == {t.id for t in tasks_before.values()}
+    # 150, 90 and 60 days before 2027-01-31, on a weekday
+    assert sorted(t.due for t in tasks_after.values()) == ["2026-09-03", "2026-11-02", "2026-12-02"]
+    assert not any(t.completed for t in tasks_after.values())
+
+
+def test_renewals_keyed_by_the_first_scheme_are_migrated_not_duplicated(
+    make_org: MakeOrg,
+) -> None:
+    org = make_org(orders=WORKED_EXAMPLE)
+    assert org.run(today=date(2026, 6, 30)).status == "succeeded"
+    renewal = org.renewal("Analytics:2027-01-01")
+    tasks = {t.id for t in org.tasks_of(renewal.id)}
+    account = org.account().id
+    legacy = legacy_renewal_key(account, "Analytics", date(2027, 1, 1))
+    org.rewind_keys(renewal.key, legacy)  # as the first scheme left them, state included
+    assert org.renewal("Analytics:2027-01-01").key == legacy
+    result = org.run(today=date(2026, 7, 1))
+    assert result.status == "succeeded", result.error
+    assert result.stats.get("rekeyed.renewal") == 1
+    (after,) = org.renewals()
+    assert (after.id, after.key) == (renewal.id, renewal.key)
+    assert {t.id for t in org.tasks_of(after.id)} == tasks
+    assert all(t.key.startswith(f"{renewal.key}:task:") for t in org.tasks_of(after.id))
+    assert org.lines_total(after.id) == D("22500.00")
+    org.reset_ledger()
+    assert org.run(today=date(2026, 7, 1)).status == "succeeded"
+    assert org.writes() == 0
