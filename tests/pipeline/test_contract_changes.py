@@ -65,7 +65,7 @@ def test_a_corrected_end_date_re_dates_the_same_renewal_and_moves_its_tasks_keep
     tasks_before = {t.subject: t for t in org.tasks_of(before.id)}
     org.person_corrects_end_date(org.contract_id(), date(2027, 1, 31))
     assert org.run(today=date(2026, 7, 1)).status == "succeeded"
-    (after,) = [r for r in org.renewals()]
+    (after,) = org.renewals()
     assert after.id == before.id  # the same record, not a new one beside a lost one
     assert after.key == before.key
     assert after.close_date == "2027-01-31"
