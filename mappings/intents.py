@@ -94,6 +94,11 @@ class AccountRollupIntent:
     """Health and renewal roll-ups written onto the account itself."""
 
     concept: ClassVar[str] = "account_rollup"
+    clearable: ClassVar[frozenset[str]] = frozenset(
+        {"health_score", "health_tier", "health_parts", "next_renewal_date", "open_renewal_amount"}
+    )
+    """Fields whose None means "no value any more": cleared in the CRM, never left at their
+    last value (domain spec: roll-ups follow the data). Elsewhere None means "say nothing"."""
 
     account_id: str
     health_score: Decimal | None = None

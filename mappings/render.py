@@ -161,6 +161,9 @@ def _outgoing(
         crm = str(fspec.field)
         value = fspec.value if fspec.value is not None else getattr(intent, name, None)
         converted = None if value is None else _convert(fspec, WRITE[concept][name], value, intent)
+        if value is None and name in getattr(intent, "clearable", ()):
+            fields.append(_Field(name, crm, policy, None))  # cleared: the value is gone
+            continue
         if converted is None:
             reason = (
                 "the intent has no value"
@@ -211,7 +214,7 @@ def _decide(out: _Field, current: Map[str, Any] | None, last: Map[str, Any]) -> 
         outcome, reason = Outcome.WRITE, "new record"
     else:
         now = current.get(out.crm_field)
-        if comparable(now) == comparable(out.value):
+        if comparable(now) == comparable(out.value) or (out.value is None and is_blank(now)):
             outcome, reason = Outcome.UNCHANGED, "the CRM already has this value"
         else:
             outcome, reason = _POLICY_RULES[out.policy](now, out.crm_field, last)

@@ -90,6 +90,11 @@ class Settings(BaseSettings):
         description="A renewal whose expected spend is above this is not written: it is "
         "reported as an error naming the record (a quantity or price typed wrong)",
     )
+    raise_deleted_renewals: bool = Field(
+        False,
+        description="A renewal a person deleted in the CRM is raised again (default: it is "
+        "left deleted and its contract reported, to terminate it or restore the renewal)",
+    )
     rules: RuleSettings = Field(default_factory=RuleSettings, description="[rules] table")
     health: HealthSettings = Field(default_factory=HealthSettings, description="[health] table")
 

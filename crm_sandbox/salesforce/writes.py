@@ -24,8 +24,11 @@ from crm_sandbox.salesforce.values import coerce, format_datetime
 
 CASCADES: dict[str, tuple[tuple[str, str], ...]] = {
     "Account": (("Opportunity", "AccountId"), ("Case", "AccountId")),
-    "Opportunity": (("OpportunityLineItem", "OpportunityId"),),
+    "Opportunity": (("OpportunityLineItem", "OpportunityId"), ("Task", "WhatId")),
 }
+"""Children deleted with their parent: an opportunity takes its products and its activities
+(Salesforce Help, "Delete Records": related-list records such as activities go to the
+Recycle Bin with the record they belong to)."""
 
 
 class Writer:

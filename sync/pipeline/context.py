@@ -39,6 +39,7 @@ class RunContext:
     stats: Counter[str] = field(default_factory=Counter)
     lapsed_window_days: int = 90
     amount_ceiling: Decimal = Decimal(1_000_000_000)
+    raise_deleted_renewals: bool = False
     lengths: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per CRM object, the characters each text field holds (describe, once per run)."""
 

@@ -23,6 +23,7 @@ from sync.pipeline.decide import (
     decide_subscription,
     with_tasks,
 )
+from sync.pipeline.deleted import deleted_renewals
 from sync.pipeline.keys import task_key
 from sync.pipeline.world import World
 from sync.state import RecordFailure, Stage
@@ -51,6 +52,9 @@ def build_plan(ctx: RunContext, world: World, accounts: set[str] | None = None) 
         if accounts is None or key[0] in accounts
     ]
     plan.subscriptions = len(decisions)
+    for decision in decisions:
+        decision.renewals, deleted = deleted_renewals(ctx, world, decision.renewals)
+        decision.failures += deleted
     for decision in decisions:
         plan.failures += decision.failures
         plan.renewals += decision.renewals
@@ -145,7 +149,7 @@ def _rollup(
         health_date=ctx.today,
         active_arr=active_arr(contracts, ctx.today),
         next_renewal_date=min(dates) if dates else None,
-        open_renewal_amount=sum(amounts, Decimal(0)),
+        open_renewal_amount=sum(amounts, Decimal(0)) if amounts else None,
     )
 
 

@@ -96,6 +96,7 @@ def run_once(
             lock=lock,
             lapsed_window_days=settings.lapsed_window_days,
             amount_ceiling=settings.amount_ceiling,
+            raise_deleted_renewals=settings.raise_deleted_renewals,
         )
         with bound_run(run.run_id, crm=port.name, mode=mode.value):
             return _run(ctx, full=mode is not RunMode.INCREMENTAL, signals=signals)

@@ -163,6 +163,21 @@ class WrittenRepository(Repository):
                 removed += conn.execute(stmt).rowcount
         return removed
 
+    def forget_prefixed(self, crm: str, object_type: str, prefixes: Iterable[str]) -> int:
+        """Drop the write records whose key starts with one of `prefixes` (a renewal's lines
+        or tasks, including those no longer in the CRM)."""
+        removed = 0
+        with self._source.writing() as conn:
+            for prefix in prefixes:
+                escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                stmt = delete(WrittenRow).where(
+                    WrittenRow.crm == crm,
+                    WrittenRow.object_type == object_type,
+                    WrittenRow.external_key.like(f"{escaped}%", escape="\\"),
+                )
+                removed += conn.execute(stmt).rowcount
+        return removed
+
     def rename(self, crm: str, object_type: str, renames: Mapping[str, str]) -> int:
         """Move write records to new keys (a key scheme migrated); a key already moved, or
         whose new key has a record of its own, is left as it is. One transaction."""

@@ -218,6 +218,9 @@ class HubSpotOrg(Org):
     def person_changes_product(self, order_id: str, product: str) -> None:
         self.person_updates("deals", order_id, {"product_family": product})
 
+    def person_clears_seat_counts(self, account_id: str) -> None:
+        self.person_updates("companies", account_id, {"licensed_seats": "", "active_seats": ""})
+
     def _keyed(self, object_type: str) -> list[tuple[str, str]]:
         return [(str(r.id), r.props[KEY]) for r in self.sandbox.records(object_type)
                 if r.props.get(KEY)]  # fmt: skip
@@ -237,6 +240,9 @@ class HubSpotOrg(Org):
 
     def person_deletes_task(self, task_id: str) -> None:
         self.person_archives("tasks", task_id)
+
+    def person_deletes_renewal(self, renewal_id: str) -> None:
+        self.person_archives("deals", renewal_id)
 
     def person_creates_renewal(self, contract_id: str, amount: Decimal) -> str:
         return self.person_creates("deals", {

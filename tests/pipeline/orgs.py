@@ -179,6 +179,13 @@ class Org(ABC):
     @abstractmethod
     def person_changes_product(self, order_id: str, product: str) -> None: ...
 
+    @abstractmethod
+    def person_deletes_renewal(self, renewal_id: str) -> None: ...
+
+    @abstractmethod
+    def person_clears_seat_counts(self, account_id: str) -> None:
+        """Blank the licensed and active seats: the usage part of health loses its data."""
+
     def rewind_keys(self, new: str, old: str) -> None:
         """Put back the keys an older version wrote: `new` (a renewal key) and the keys of
         its lines and tasks become `old...`, in the CRM and in the service's state."""

@@ -184,6 +184,11 @@ class SalesforceOrg(Org):
     def person_changes_product(self, order_id: str, product: str) -> None:
         self.person_updates("Opportunity", order_id, {"Product_Family__c": product})
 
+    def person_clears_seat_counts(self, account_id: str) -> None:
+        self.person_updates(
+            "Account", account_id, {"Licensed_Seats__c": None, "Active_Seats__c": None}
+        )
+
     def _keyed(self, sobject: str) -> list[tuple[str, str]]:
         return [(r["Id"], r[KEY]) for r in self.sandbox.records(sobject) if r.get(KEY)]
 
@@ -203,6 +208,10 @@ class SalesforceOrg(Org):
     def person_deletes_task(self, task_id: str) -> None:
         self.sandbox.clock.advance(timedelta(seconds=1))
         self.sandbox.writer.delete(task_id)
+
+    def person_deletes_renewal(self, renewal_id: str) -> None:
+        self.sandbox.clock.advance(timedelta(seconds=1))
+        self.sandbox.writer.delete(renewal_id)
 
     def person_creates_renewal(self, contract_id: str, amount: Decimal) -> str:
         return self.person_creates("Opportunity", {

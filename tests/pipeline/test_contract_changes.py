@@ -102,3 +102,61 @@ def test_renewals_keyed_by_the_first_scheme_are_migrated_not_duplicated(
     org.reset_ledger()
     assert org.run(today=date(2026, 7, 1)).status == "succeeded"
     assert org.writes() == 0
+
+
+def test_roll_ups_are_cleared_when_their_value_is_gone_not_left_at_the_last_one(
+    make_org: MakeOrg,
+) -> None:
+    """Domain spec: when an account has no live contract left, its next renewal date and
+    open renewal amount are cleared; a health score with no data left is cleared."""
+    org = make_org(orders=WORKED_EXAMPLE)
+    assert org.run(today=date(2026, 6, 30)).status == "succeeded"
+    before = org.account()
+    assert before.next_renewal_date == "2026-12-31"
+    assert before.open_renewal_amount == D("22500.00")
+    assert before.health_score is not None
+    org.person_books_termination(org.contract_id(), date(2026, 7, 10))
+    org.person_clears_seat_counts(before.id)
+    assert org.run(today=date(2026, 7, 11)).status == "succeeded"
+    after = org.account()
+    assert after.next_renewal_date is None
+    assert after.open_renewal_amount is None
+    assert after.health_score is None
+    assert after.health_tier is None
+    org.reset_ledger()
+    assert org.run(today=date(2026, 7, 11)).status == "succeeded"
+    assert org.writes() == 0
+
+
+def test_a_renewal_a_person_deleted_stays_deleted_and_its_contract_is_reported(
+    make_org: MakeOrg,
+) -> None:
+    org = make_org(orders=WORKED_EXAMPLE)
+    assert org.run(today=date(2026, 6, 30)).status == "succeeded"
+    renewal = org.renewal("Analytics:2027-01-01")
+    org.person_deletes_renewal(renewal.id)
+    assert org.run(today=date(2026, 7, 1)).status == "succeeded"
+    assert [r for r in org.renewals() if r.stage == "open"] == []
+    (error,) = [e for e in org.store.errors.open(org.crm) if e.code == "RENEWAL_DELETED"]
+    assert error.record_key == renewal.key
+    assert org.contract_id() in error.message
+    assert "raise_deleted_renewals" in error.message
+    assert org.account().open_renewal_amount is None
+    org.reset_ledger()
+    assert org.run(today=date(2026, 7, 1)).status == "succeeded"
+    assert org.writes() == 0
+
+
+def test_with_the_setting_a_deleted_renewal_is_raised_again_whole(make_org: MakeOrg) -> None:
+    org = make_org(orders=WORKED_EXAMPLE)
+    assert org.run(today=date(2026, 6, 30)).status == "succeeded"
+    first = org.renewal("Analytics:2027-01-01")
+    org.person_deletes_renewal(first.id)
+    result = org.run(today=date(2026, 7, 1), raise_deleted_renewals=True)
+    assert result.status == "succeeded", result.error
+    again = org.renewal("Analytics:2027-01-01")
+    assert again.id != first.id
+    assert again.key == first.key
+    assert again.amount == D("22500.00")
+    assert org.lines_total(again.id) == D("22500.00")
+    assert len(org.tasks_of(again.id)) == 3
