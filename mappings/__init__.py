@@ -20,6 +20,7 @@ from mappings.drift import (
 from mappings.intents import (
     AccountRollupIntent,
     Intent,
+    RecastCreditIntent,
     RenewalIntent,
     RenewalLineIntent,
     TaskIntent,
@@ -84,6 +85,7 @@ __all__ = [
     "Policy",
     "PriceRecord",
     "Problem",
+    "RecastCreditIntent",
     "Record",
     "RenewalIntent",
     "RenewalLineIntent",

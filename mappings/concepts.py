@@ -238,6 +238,10 @@ WRITE: dict[str, dict[str, Canonical]] = {
         "next_renewal_date": _w(Kind.DATE, _A),
         "open_renewal_amount": _w(Kind.MONEY, _A),
     },
+    "recast_credit": {
+        "credit": _w(Kind.MONEY, _A, required=True),
+        "note": _w(Kind.TEXT, _A),
+    },
 }
 
 REQUIRED_WRITE = ("renewal", "task", "account_rollup")
@@ -247,6 +251,7 @@ WRITE_KEY: dict[str, str] = {
     "renewal_line": "key",
     "task": "key",
     "account_rollup": "account_id",
+    "recast_credit": "order_id",
 }
 """Which intent attribute holds the value of a write concept's `key_field`."""
 
@@ -257,6 +262,7 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "renewal_line": ("renewal", "line"),
     "task": ("renewal",),
     "account_rollup": ("account",),
+    "recast_credit": ("order", "line"),
 }
 """When a concept is skipped (drift), everything that depends on it is skipped too.
 

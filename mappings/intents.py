@@ -110,4 +110,17 @@ class AccountRollupIntent:
     open_renewal_amount: Decimal | None = None
 
 
-Intent = RenewalIntent | RenewalLineIntent | TaskIntent | AccountRollupIntent
+@dataclass(frozen=True, slots=True)
+class RecastCreditIntent:
+    """The credit a recast carries for the contract it replaced, written on the recast
+    (domain spec, "Recast credit": written into the CRM with the contract it replaced)."""
+
+    concept: ClassVar[str] = "recast_credit"
+
+    order_id: str  # the recast's CRM id
+    credit: Decimal
+    replaces_order_id: str
+    note: str
+
+
+Intent = RenewalIntent | RenewalLineIntent | TaskIntent | AccountRollupIntent | RecastCreditIntent

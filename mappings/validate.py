@@ -35,6 +35,8 @@ _KEY_EXAMPLES = {
     **{(c, "hubspot"): "renewal_sync_key (a unique property)" for c in WRITE},
     ("account_rollup", "salesforce"): "Id (the account itself)",
     ("account_rollup", "hubspot"): "hs_object_id (the company itself)",
+    ("recast_credit", "salesforce"): "Id (the recast opportunity itself)",
+    ("recast_credit", "hubspot"): "hs_object_id (the recast deal itself)",
 }
 _MAPPABLE = frozenset({Kind.ID, Kind.TEXT, Kind.ENUM, Kind.BOOL})
 

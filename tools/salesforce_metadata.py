@@ -51,6 +51,8 @@ PURPOSE: dict[str, str] = {
     "Opportunity.Renewal_Lapsed__c": "A manual renewal still open after its end date (written)",
     "Opportunity.Renewal_Computed_Amount__c": "Expected spend as computed (written)",
     "Opportunity.Renewal_Ledger__c": "How the renewal amount was computed (written)",
+    "Opportunity.Recast_Credit__c": "Credit a recast carries for what it replaced (written)",
+    "Opportunity.Recast_Credit_Note__c": "How the recast credit was computed (written)",
     "Opportunity.Loss_Reason__c": "Why a renewal was closed lost (read and written)",
     "OpportunityLineItem.Precommit_Amount__c": "Yearly pre-committed spend (read and written)",
     "OpportunityLineItem.Price_Period__c": "Whether UnitPrice is per year or per term",

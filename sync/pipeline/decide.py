@@ -22,6 +22,7 @@ from contract_rules import (
     Order,
     OrderStatus,
     OrderType,
+    RecastCredit,
     Renewal,
     RenewalAction,
     SubscriptionKey,
@@ -83,7 +84,10 @@ def decide_subscription(
         if result.renewal is None:
             break
         previous = planned[-1] if planned else None
-        plan = _plan(ctx, world, key, account, result.renewal, previous=previous)
+        plan = _plan(
+            ctx, world, key, account, result.renewal,
+            previous=previous, credits=result.recast_credits,
+        )  # fmt: skip
         if _long_expired(ctx, plan, result.renewal):
             break
         if result.renewal.spend.amount > ctx.amount_ceiling:
@@ -144,6 +148,7 @@ def _plan(
     renewal: Renewal,
     *,
     previous: PlannedRenewal | None,
+    credits: tuple[RecastCredit, ...] = (),
 ) -> PlannedRenewal:
     term = renewal.term
     renews_pending = renewal.renews_order_id.startswith(PENDING)
@@ -172,7 +177,7 @@ def _plan(
         product=product,
         lapsed=renewal.action is RenewalAction.FLAG_LAPSED,
         computed_amount=renewal.spend.amount,
-        ledger=_ledger_text(renewal),
+        ledger=_ledger_text(renewal, credits),
         pricebook_id=_pricebook_of(renewal, world.prices),
     )
     lines = renewal_line_intents(
@@ -218,15 +223,22 @@ def _pricebook_of(renewal: Renewal, prices: Mapping[str, PriceRecord]) -> str | 
     return next((book for book in books if book), None)
 
 
-def _ledger_text(renewal: Renewal) -> str:
+def _ledger_text(renewal: Renewal, credits: tuple[RecastCredit, ...] = ()) -> str:
     spend = renewal.spend
+    credit_rows = [
+        f"  recast credit {c.amount:.2f} on {c.order_id} for {c.replaces_order_id} "
+        f"(billed {c.billed:.2f}, delivered {c.delivered:.2f}): a one-time discount of the "
+        "recast, not part of this renewal"
+        for c in credits
+        if c.order_id == renewal.renews_order_id
+    ]
     rows = [
         f"{'+' if ln.included else ' '} {ln.sku} ({ln.kind.value}) {ln.quantity} x "
         f"{ln.unit_price:.2f}/yr -> {ln.value:.2f}: {ln.reason}"
         for ln in ledger_order(spend.lines)
     ]
     head = f"Expected renewal spend {spend.amount:.2f} for {spend.term.start} .. {spend.term.end}"
-    return "\n".join([head, *rows])[:32_000]
+    return "\n".join([head, *rows, *credit_rows])[:32_000]
 
 
 def _won_id(plan: PlannedRenewal) -> str:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from contract_rules import Contract, HealthScore, health_score, milestones_to_raise
 from contract_rules.rollups import AccountFacts, SupportCase, active_arr, health_signals
-from mappings import AccountRollupIntent, CaseRecord, TaskIntent
+from mappings import AccountRollupIntent, CaseRecord, RecastCreditIntent, TaskIntent
 from sync.pipeline.context import RunContext
 from sync.pipeline.decide import (
     PlannedRenewal,
@@ -38,6 +38,7 @@ class Plan:
 
     renewals: list[PlannedRenewal] = field(default_factory=list)
     rollups: list[AccountRollupIntent] = field(default_factory=list)
+    credits: list[RecastCreditIntent] = field(default_factory=list)
     failures: list[RecordFailure] = field(default_factory=list)
     subscriptions: int = 0
     clean_orders: set[str] = field(default_factory=set)
@@ -60,6 +61,7 @@ def build_plan(ctx: RunContext, world: World, accounts: set[str] | None = None) 
         plan.renewals += decision.renewals
     plan.renewals = _with_tasks(ctx, world, plan.renewals)
     plan.rollups = _rollups(ctx, world, decisions, accounts)
+    plan.credits = [c for d in decisions for c in _credits(world, d)]
     plan.failures += _translation_failures(ctx, world)
     failed = {f.record_key for f in plan.failures}
     plan.clean_orders = {oid for oid in world.orders if oid not in failed}
@@ -179,3 +181,24 @@ def _translation_failures(ctx: RunContext, world: World) -> list[RecordFailure]:
         RecordFailure(ctx.crm, e.concept, e.record_id, Stage.DECIDE, "UNREADABLE_RECORD", str(e))
         for e in world.errors
     ]
+
+
+def _credits(world: World, decision: SubscriptionDecision) -> list[RecastCreditIntent]:
+    """The credit of each recast of the subscription, for the recast's own record."""
+    intents = []
+    for credit in decision.result.recast_credits:
+        recast = world.orders.get(credit.order_id)
+        if recast is None:
+            continue
+        replaced = world.orders.get(credit.replaces_order_id)
+        what = replaced.name if replaced and replaced.name else credit.replaces_order_id
+        note = (
+            f"Recast credit {credit.amount:.2f} for the unused part of {what} "
+            f"({credit.replaces_order_id}): billed {credit.billed:.2f}, delivered "
+            f"{credit.delivered:.2f} before {recast.order.start_date} "
+            f"(policy {credit.policy.value}). A one-time discount of this recast."
+        )
+        intents.append(
+            RecastCreditIntent(credit.order_id, credit.amount, credit.replaces_order_id, note)
+        )
+    return intents

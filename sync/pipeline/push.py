@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from contract_rules import OrderStatus
-from mappings import AccountRollupIntent
+from mappings import AccountRollupIntent, RecastCreditIntent
 from sync.core.ports import WriteOutcome
 from sync.pipeline.context import RunContext
 from sync.pipeline.decide import PlannedRenewal
@@ -58,6 +58,8 @@ def push(ctx: RunContext, world: World, plan: Plan, *, skipped: Collection[str] 
         _tasks(ctx, world, planned, report)
     if "account_rollup" not in skipped:
         _rollups(ctx, world, plan.rollups, report)
+    if "recast_credit" in ctx.mapping.write and "recast_credit" not in skipped:
+        _credits(ctx, world, plan.credits, report)
     return report
 
 
@@ -209,6 +211,18 @@ def _rollups(
         if date_field is not None and changed <= {date_field.field}:
             item.plan = replace(item.plan, payload={})  # only the date moved: nothing new to say
     _write(ctx, "account_rollup", items, report)
+
+
+def _credits(
+    ctx: RunContext, world: World, credits: Sequence[RecastCreditIntent], report: PushReport
+) -> None:
+    """Each recast's credit, on the recast itself (a person's record: written by its id)."""
+    items = [
+        Item(c, c.order_id, world.raw_orders.get(c.order_id), c.order_id, by_id=True)
+        for c in credits
+    ]
+    plan_items(ctx, "recast_credit", items)
+    _write(ctx, "recast_credit", items, report)
 
 
 def _write(

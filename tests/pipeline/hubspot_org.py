@@ -241,6 +241,13 @@ class HubSpotOrg(Org):
     def person_deletes_task(self, task_id: str) -> None:
         self.person_archives("tasks", task_id)
 
+    def person_records_billing(self, order_id: str, billed: Decimal) -> None:
+        self.person_updates("deals", order_id, {"billed_to_date": billed})
+
+    def recast_credit(self, order_id: str) -> tuple[Decimal | None, str]:
+        props = self.deal(order_id).props
+        return _money(props.get("recast_credit")), props.get("recast_credit_note") or ""
+
     def person_deletes_renewal(self, renewal_id: str) -> None:
         self.person_archives("deals", renewal_id)
 

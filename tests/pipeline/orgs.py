@@ -183,6 +183,14 @@ class Org(ABC):
     def person_deletes_renewal(self, renewal_id: str) -> None: ...
 
     @abstractmethod
+    def person_records_billing(self, order_id: str, billed: Decimal) -> None:
+        """Set what was billed on the contract so far (the recast credit's base)."""
+
+    @abstractmethod
+    def recast_credit(self, order_id: str) -> tuple[Decimal | None, str]:
+        """The credit and its note as written on a recast."""
+
+    @abstractmethod
     def person_clears_seat_counts(self, account_id: str) -> None:
         """Blank the licensed and active seats: the usage part of health loses its data."""
 

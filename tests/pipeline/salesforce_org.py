@@ -209,6 +209,13 @@ class SalesforceOrg(Org):
         self.sandbox.clock.advance(timedelta(seconds=1))
         self.sandbox.writer.delete(task_id)
 
+    def person_records_billing(self, order_id: str, billed: Decimal) -> None:
+        self.person_updates("Opportunity", order_id, {"Billed_To_Date__c": float(billed)})
+
+    def recast_credit(self, order_id: str) -> tuple[Decimal | None, str]:
+        record = self.record(order_id)
+        return money(record.get("Recast_Credit__c")), record.get("Recast_Credit_Note__c") or ""
+
     def person_deletes_renewal(self, renewal_id: str) -> None:
         self.sandbox.clock.advance(timedelta(seconds=1))
         self.sandbox.writer.delete(renewal_id)

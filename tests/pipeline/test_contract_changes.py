@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from crm_sandbox.records import GenLine
 from sync.pipeline.keys import legacy_renewal_key
 from tests.pipeline.conftest import MakeOrg
+from tests.pipeline.scenarios import contract
 
 D = Decimal
 WORKED_EXAMPLE: tuple[()] = ()
@@ -160,3 +162,29 @@ def test_with_the_setting_a_deleted_renewal_is_raised_again_whole(make_org: Make
     assert again.amount == D("22500.00")
     assert org.lines_total(again.id) == D("22500.00")
     assert len(org.tasks_of(again.id)) == 3
+
+
+def test_the_recast_credit_is_written_on_the_recast_and_shown_in_the_renewal_ledger(
+    make_org: MakeOrg,
+) -> None:
+    """Domain spec, "Recast credit": Growth $12,000 billed up front for 2026, recast to
+    Enterprise from 2026-05-01: 120 of 365 days used, credit 12,000 x 245/365 = $8,054.79."""
+    growth_only = (GenLine("L-1", "ANL-GROWTH", "plan", 1, D(12000)),)
+    org = make_org(orders=(contract(lines=growth_only),))
+    assert org.run(today=date(2026, 4, 1)).status == "succeeded"
+    contract_id = org.contract_id()
+    org.person_records_billing(contract_id, D(12_000))  # the year billed up front
+    recast = org.person_books_recast(
+        contract_id, "Analytics", "ANL-ENTERPRISE", 30_000, date(2026, 5, 1), date(2027, 4, 30)
+    )
+    assert org.run(today=date(2026, 5, 2)).status == "succeeded"
+    credit, note = org.recast_credit(recast)
+    assert credit == D("8054.79")
+    assert contract_id in note
+    assert "billed 12000.00" in note
+    renewal = org.renewal("Analytics:2027-05-01")
+    assert renewal.amount == D("30000.00")  # a one-time discount: not renewed
+    assert "recast credit 8054.79" in renewal.ledger
+    org.reset_ledger()
+    assert org.run(today=date(2026, 5, 2)).status == "succeeded"
+    assert org.writes() == 0
