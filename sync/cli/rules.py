@@ -7,6 +7,8 @@ with the ledger that explains them, without touching a CRM.
 from __future__ import annotations
 
 import json
+import os
+import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -23,6 +25,7 @@ from contract_rules import (
     evaluation_report,
 )
 from contract_rules.money import money_str
+from sync.settings import CONFIG_ENV
 
 app = typer.Typer(help="Evaluate contract rules on a canonical orders file.", no_args_is_help=True)
 
@@ -64,6 +67,31 @@ def _fail(problems: list[str]) -> NoReturn:
     raise typer.Exit(BAD_INPUT)
 
 
+def rule_settings(file: Path | None) -> RuleSettings:
+    """The [rules] table of the service's settings file, validated by the model the service
+    uses (`Settings.rules`), so `rules evaluate` prints the numbers the sync will write."""
+    path = file or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    if path is None:
+        return RuleSettings()
+    try:
+        table = tomllib.loads(path.read_text("utf-8")).get("rules", {})
+    except OSError as exc:
+        _fail_settings(f"cannot read the settings file {path}: {exc.strerror}")
+    except tomllib.TOMLDecodeError as exc:
+        _fail_settings(f"{path}: not valid TOML ({exc})")
+    try:
+        return RuleSettings.model_validate(table)
+    except ValidationError as exc:
+        where = "; ".join(f"[rules].{json_path(e['loc'])}: {e['msg']}" for e in exc.errors())
+        _fail_settings(f"{path}: {where}")
+
+
+def _fail_settings(problem: str) -> NoReturn:
+    typer.echo(f"error: {problem}", err=True)
+    typer.echo("Fix the settings file (see docs/operations.md) and run again.", err=True)
+    raise typer.Exit(BAD_INPUT)
+
+
 def _parse_day(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -76,11 +104,20 @@ def evaluate_command(
     file: Annotated[Path, typer.Argument(help="Canonical orders file (JSON).")],
     as_of: Annotated[str, typer.Option("--as-of", help="Evaluation date, YYYY-MM-DD.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings",
+            help="The service's settings file (TOML); its [rules] table is used. Default: "
+            f"the file {CONFIG_ENV} names, else the built-in rules.",
+        ),
+    ] = None,
 ) -> None:
     """Print, per subscription, its state, renewal amount with ledger, credits and milestones."""
     day = _parse_day(as_of)
+    rules = rule_settings(settings_file)
     data = load_orders(file)
-    evaluation = evaluate(data.accounts, data.orders, day, RuleSettings())
+    evaluation = evaluate(data.accounts, data.orders, day, rules)
     if as_json:
         typer.echo(json.dumps(evaluation_report(evaluation), indent=2))
     else:

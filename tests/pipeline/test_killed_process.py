@@ -22,6 +22,7 @@ from tests.pipeline.salesforce_org import SalesforceOrg as Harness
 from tests.pipeline.salesforce_org import crm_state
 from tests.pipeline.test_failures_and_recovery import SEED, SIZE
 from tests.pipeline.test_failures_and_recovery import assert_no_duplicates as _assert_no_duplicates
+from tests.pipeline.test_kill_anywhere import _differences
 
 
 def _environment(harness: Harness, url: str) -> dict[str, str]:
@@ -78,7 +79,8 @@ def test_sigkill_at_random_moments_then_restart_ends_clean(
     assert "interrupted" in statuses  # at least one kill landed in the middle of a run
     assert statuses[0] == "succeeded"
     _assert_no_duplicates(harness)
-    assert crm_state(harness.sandbox) == reference
+    state = crm_state(harness.sandbox)
+    assert state == reference, _differences(state, reference)
 
 
 def _reference(make_salesforce_org: Any) -> dict[str, Any]:
