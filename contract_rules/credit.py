@@ -10,7 +10,7 @@ month of the term as consumed in full (docs/rules.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from contract_rules.contracts import Contract, Segment
@@ -19,6 +19,9 @@ from contract_rules.money import ZERO, not_negative, to_cents
 from contract_rules.settings import CreditPolicy
 from contract_rules.spend import charged_value
 from contract_rules.terms import anniversary, term_length
+
+_ONE_DAY = timedelta(days=1)
+_NO_TIME = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +36,26 @@ class RecastCredit:
     policy: CreditPolicy
 
 
-def recast_credit(replaced: Contract, recast_start: date, policy: CreditPolicy) -> RecastCredit:
-    """The credit for `replaced` when a recast starts on `recast_start`."""
+def recast_credit(
+    replaced: Contract, recast_start: date, policy: CreditPolicy, earlier: Decimal = ZERO
+) -> RecastCredit:
+    """The credit for `replaced` when a recast starts on `recast_start`.
+
+    `earlier` is the credit `replaced` itself carried when it was opened by a recast: a
+    one-time discount of its term, so the service delivered is priced net of it, prorated
+    like the recurring lines (domain spec: a recast of a recast credits the unused part of
+    the net bill)."""
     length = term_length(replaced.term.start, replaced.term.end)
     by_month = policy is CreditPolicy.BY_MONTH and length.days == 0 and length.months > 0
-    delivered = (
-        _delivered_by_month(replaced, recast_start, length.months)
-        if by_month
-        else _delivered_by_day(replaced, recast_start)
-    )
+    if by_month:
+        delivered = _delivered_by_month(replaced, recast_start, length.months)
+        delivered -= (
+            earlier * _months_started(replaced, recast_start, length.months) / max(length.months, 1)
+        )
+    else:
+        delivered = _delivered_by_day(replaced, recast_start)
+        used = max(min(recast_start, replaced.term.end + _ONE_DAY) - replaced.term.start, _NO_TIME)
+        delivered -= earlier * Decimal(used.days) / Decimal(replaced.term.days)
     delivered += _one_time_delivered(replaced, recast_start)
     amount = to_cents(min(not_negative(replaced.billed - delivered), replaced.billed))
     return RecastCredit(
@@ -82,6 +96,10 @@ def _delivered_by_month(contract: Contract, recast_start: date, months: int) -> 
         lines = contract.entitlements_on(month_start).lines
         total += _recurring_term_value(lines, years) / months
     return total
+
+
+def _months_started(contract: Contract, recast_start: date, months: int) -> int:
+    return sum(1 for i in range(months) if anniversary(contract.term.start, i) < recast_start)
 
 
 def _recurring_term_value(lines: tuple[Line, ...], years: Decimal) -> Decimal:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from contract_rules.chains import Chain, build_chain
@@ -149,12 +150,18 @@ def renewal_due(
 
 def recast_credits(chain: Chain, settings: RuleSettings) -> tuple[RecastCredit, ...]:
     """One credit per recast in the chain, for the contract it replaced."""
-    credits = []
+    credits: list[RecastCredit] = []
+    carried: dict[str, Decimal] = {}  # recast order id -> the credit it carries
     for contract in chain.contracts:
         if contract.superseded is not None:
-            credits.append(
-                recast_credit(contract, contract.superseded.start, settings.credit_policy)
+            credit = recast_credit(
+                contract,
+                contract.superseded.start,
+                settings.credit_policy,
+                earlier=carried.get(contract.order_id, Decimal(0)),
             )
+            carried[credit.order_id] = credit.amount
+            credits.append(credit)
     return tuple(credits)
 
 

@@ -188,3 +188,25 @@ def test_the_recast_credit_is_written_on_the_recast_and_shown_in_the_renewal_led
     org.reset_ledger()
     assert org.run(today=date(2026, 5, 2)).status == "succeeded"
     assert org.writes() == 0
+
+
+def test_a_recast_of_a_recast_credits_the_unused_part_of_the_net_bill(make_org: MakeOrg) -> None:
+    """Domain spec: Enterprise $30,000 from 2026-05-01 billed net of the $8,054.79 credit
+    ($21,945.21), recast again from 2026-11-01: credit = 21,945.21 x 181/365 = $10,882.42."""
+    growth_only = (GenLine("L-1", "ANL-GROWTH", "plan", 1, D(12000)),)
+    org = make_org(orders=(contract(lines=growth_only),))
+    contract_id = org.contract_id()
+    org.person_records_billing(contract_id, D(12_000))
+    first = org.person_books_recast(
+        contract_id, "Analytics", "ANL-ENTERPRISE", 30_000, date(2026, 5, 1), date(2027, 4, 30)
+    )
+    org.person_records_billing(first, D("21945.21"))  # billed net of the first credit
+    second = org.person_books_recast(
+        first, "Analytics", "ANL-ENTERPRISE", 30_000, date(2026, 11, 1), date(2027, 10, 31)
+    )
+    assert org.run(today=date(2026, 11, 2)).status == "succeeded"
+    assert org.recast_credit(first)[0] == D("8054.79")
+    credit, note = org.recast_credit(second)
+    assert credit == D("10882.42")
+    assert first in note
+    assert org.renewal("Analytics:2027-11-01").amount == D("30000.00")

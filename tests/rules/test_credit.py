@@ -74,3 +74,20 @@ def test_recast_credit_does_not_count_toward_the_recast_renewal():
     assert renewal is not None
     assert renewal.spend.amount == D("30000.00")
     assert renewal.renews_order_id == "O-9"
+
+
+def test_a_recast_of_a_recast_credits_the_unused_part_of_the_net_bill():
+    """Domain spec: Enterprise $30,000 from 2026-05-01 billed net of the $8,054.79 credit
+    ($21,945.21), recast again from 2026-11-01: 184 of 365 days used, credit =
+    21,945.21 x 181/365 = $10,882.42 (rounded once, at the end)."""
+    orders = (
+        new_order(lines=GROWTH, billed="12000"),
+        order("O-9", OrderType.RECAST, date(2026, 5, 1), date(2027, 4, 30), ENTERPRISE,
+              amends="O-1", billed="21945.21"),
+        order("O-10", OrderType.RECAST, date(2026, 11, 1), date(2027, 10, 31), ENTERPRISE,
+              amends="O-9"),
+    )  # fmt: skip
+    first, second = recast_credits(build_chain(orders, RuleSettings()), RuleSettings())
+    assert first.amount == D("8054.79")
+    assert (second.order_id, second.replaces_order_id) == ("O-10", "O-9")
+    assert second.amount == D("10882.42")
