@@ -12,42 +12,49 @@ is simply found again and the report resolves itself.
 from __future__ import annotations
 
 from sync.pipeline.context import RunContext
-from sync.pipeline.decide import PlannedRenewal
-from sync.pipeline.keys import task_prefix
+from sync.pipeline.decide import PlannedRenewal, SubscriptionDecision
+from sync.pipeline.keys import line_prefix, task_prefix
 from sync.pipeline.world import World
 from sync.state import RecordFailure, Stage
 
 RENEWAL_DELETED = "RENEWAL_DELETED"
 
 
-def deleted_renewals(
-    ctx: RunContext, world: World, planned: list[PlannedRenewal]
-) -> tuple[list[PlannedRenewal], list[RecordFailure]]:
-    """`planned` without the renewals a person deleted, and a report for each of them."""
-    new = [p for p in planned if p.record_id is None and p.intent.stage == "open"]
+def drop_deleted_renewals(
+    ctx: RunContext, world: World, decisions: list[SubscriptionDecision]
+) -> None:
+    """Take the renewals a person deleted out of `decisions`, each reported on its own
+    decision (or, with `raise_deleted_renewals`, forget them so they are raised whole).
+    One look at the write records for the whole run."""
+    new = [
+        p for d in decisions for p in d.renewals
+        if p.record_id is None and p.intent.stage == "open"
+    ]  # fmt: skip
     if not new:
-        return planned, []
+        return
     written = ctx.store.written.get(ctx.crm, "renewal", [p.intent.key for p in new])
     gone = {
-        key
+        key: value.record_id
         for key, value in written.items()
         if value.record_id is not None and value.record_id not in world.raw_orders
     }
     if not gone:
-        return planned, []
+        return
     if ctx.raise_deleted_renewals:
         if not ctx.dry_run:
-            _forget(ctx, gone)
-        return planned, []
-    failures = [_report(ctx, world, p, written[p.intent.key].record_id) for p in new
-                if p.intent.key in gone]  # fmt: skip
-    return [p for p in planned if p.intent.key not in gone], failures
+            _forget(ctx, set(gone))
+        return
+    for decision in decisions:
+        deleted = [p for p in decision.renewals if p.intent.key in gone and p.record_id is None]
+        if deleted:
+            decision.failures += [_report(ctx, world, p, gone[p.intent.key]) for p in deleted]
+            decision.renewals = [p for p in decision.renewals if p not in deleted]
 
 
 def _forget(ctx: RunContext, keys: set[str]) -> None:
     """Raised again: its lines and tasks are made anew, not taken for a person's deletions."""
     ctx.store.written.forget(ctx.crm, "renewal", keys)
-    ctx.store.written.forget_prefixed(ctx.crm, "renewal_line", [f"{k}:line:" for k in keys])
+    ctx.store.written.forget_prefixed(ctx.crm, "renewal_line", [line_prefix(k) for k in keys])
     ctx.store.written.forget_prefixed(ctx.crm, "task", [task_prefix(k) for k in keys])
 
 

@@ -56,7 +56,7 @@ def task_key(renewal: str, milestone: str, limit: int | None = None) -> str:
 
 def line_key(renewal: str, position: str, limit: int | None = None) -> str:
     """One line of one renewal (`position` names its sku, the n-th price, the cent part)."""
-    return fit_key(f"{renewal}:line:", position, limit)
+    return fit_key(line_prefix(renewal), position, limit)
 
 
 def fit_key(prefix: str, rest: str, limit: int | None) -> str:
@@ -68,6 +68,11 @@ def fit_key(prefix: str, rest: str, limit: int | None) -> str:
         return key
     room = max(limit - len(prefix) - 1, 8)
     return f"{prefix}~{hashlib.sha256(rest.encode()).hexdigest()[:room]}"
+
+
+def line_prefix(renewal: str) -> str:
+    """Every line key of a renewal starts with this."""
+    return f"{renewal}:line:"
 
 
 def task_prefix(renewal: str) -> str:

@@ -23,7 +23,7 @@ from sync.pipeline.decide import (
     decide_subscription,
     with_tasks,
 )
-from sync.pipeline.deleted import deleted_renewals
+from sync.pipeline.deleted import drop_deleted_renewals
 from sync.pipeline.keys import task_key
 from sync.pipeline.world import World
 from sync.state import RecordFailure, Stage
@@ -53,9 +53,7 @@ def build_plan(ctx: RunContext, world: World, accounts: set[str] | None = None) 
         if accounts is None or key[0] in accounts
     ]
     plan.subscriptions = len(decisions)
-    for decision in decisions:
-        decision.renewals, deleted = deleted_renewals(ctx, world, decision.renewals)
-        decision.failures += deleted
+    drop_deleted_renewals(ctx, world, decisions)
     for decision in decisions:
         plan.failures += decision.failures
         plan.renewals += decision.renewals

@@ -13,6 +13,7 @@ which finishes what is left; a line or task already moved needs nothing more.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sync.core.ports import RECORD_ID
@@ -22,6 +23,7 @@ from sync.pipeline.world import World
 from sync.pipeline.writes import PENDING_PREFIX
 
 _CONCEPTS = ("renewal_line", "task", "renewal")  # children before their renewal
+_TASK_MARK = task_prefix("")
 
 
 @dataclass
@@ -55,9 +57,12 @@ def legacy_moves(world: World) -> Rekeying:
         return found
 
     rekeying = Rekeying()
+    legacy = sorted(k for k in ours if is_legacy_renewal_key(k))
+    if not legacy:
+        return rekeying  # every run after the migration: one pass over the keys, no more
     lines = world.renewal_lines_by_renewal()
-    tasks = world.record_ids.get("task", {})
-    for old in sorted(k for k in ours if is_legacy_renewal_key(k)):
+    tasks = _tasks_by_renewal(world.record_ids.get("task", {}), set(legacy))
+    for old in legacy:
         new = new_key(old)
         if new is None or new in ours:
             continue  # no contract to name it by, or its new key is taken: left as it is
@@ -65,9 +70,20 @@ def legacy_moves(world: World) -> Rekeying:
         for line in lines.get(old, {}):
             rekeying.moves["renewal_line"][line] = new + line[len(old) :]
         prefix = task_prefix(old)
-        for task in (t for t in tasks if t.startswith(prefix)):
+        for task in tasks.get(old, ()):
             rekeying.moves["task"][task] = task_prefix(new) + task[len(prefix) :]
     return rekeying
+
+
+def _tasks_by_renewal(task_keys: Iterable[str], renewals: set[str]) -> dict[str, list[str]]:
+    """Task keys grouped by the renewal key before their `:task:` (one pass, not one scan
+    of every task per renewal)."""
+    grouped: dict[str, list[str]] = {}
+    for key in task_keys:
+        renewal, sep, _ = key.rpartition(_TASK_MARK)
+        if sep and renewal in renewals:
+            grouped.setdefault(renewal, []).append(key)
+    return grouped
 
 
 def migrate_legacy_keys(ctx: RunContext, world: World) -> int:
