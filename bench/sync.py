@@ -38,6 +38,7 @@ from crm_sandbox.hubspot import HubSpotSandbox
 from crm_sandbox.salesforce import SalesforceSandbox
 from crm_sandbox.server import serve_in_thread
 from mappings import load_default
+from mappings.streams import streams as mapped_streams
 from sync.connectors.hubspot import connect_hubspot
 from sync.connectors.salesforce import connect_salesforce
 from sync.core.logs import configure_logging
@@ -85,7 +86,7 @@ def bench(size: int, workdir: Path) -> None:
         database_url=f"sqlite:///{workdir}/state-{size}.db", today=TODAY, api_budget_share=1.0,
     )  # fmt: skip
     store = StateStore.open(settings.database_url)
-    streams = 8
+    streams = len(mapped_streams(load_default("salesforce")))
     try:
         print(f"\n{size:,} opportunities (generated and loaded in {load_s:.1f}s)")
         print(
@@ -113,7 +114,7 @@ def bench(size: int, workdir: Path) -> None:
 
 HS_SEARCH_PAGE, HS_LIST_PAGE, HS_WRITE_BATCH = 200, 100, 100
 HS_LIST_STREAMS = frozenset({"pulled.user"})  # owners come from a list endpoint, not search
-HS_STREAMS = 7  # companies, deals, line items, owners, tickets, feedback, written tasks
+HS_STREAMS = len(mapped_streams(load_default("hubspot")))  # one per read concept, + tasks
 NO_PACING = 100_000
 
 

@@ -1,8 +1,9 @@
 """Account roll-ups: health signals from raw facts, annual recurring value, renewal history.
 
-Pure like the rest of the package: the pipeline passes what it read (cases, NPS answers,
-seats, contracts) and the day; nothing here reads a clock. The support and renewal-history
-formulas are choices the domain spec leaves open; docs/rules.md states them.
+Pure like the rest of the package: the pipeline passes what it read (cases, NPS and
+feedback answers, seats, contracts) and the day; nothing here reads a clock. The support,
+feedback and renewal-history formulas are choices the domain spec leaves open; docs/rules.md
+states them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ _SLOW_RESOLUTION_PENALTY = Decimal(10)
 _SUPPORT_WINDOW = timedelta(days=90)
 _NPS_WINDOW = timedelta(days=365)
 _PROMOTER, _DETRACTOR = 9, 6
+_FEEDBACK_WINDOW = timedelta(days=365)
+SENTIMENT_POINTS: dict[str, Decimal] = {
+    "positive": HUNDRED,
+    "neutral": Decimal(50),
+    "negative": ZERO,
+}
 _SAME_PRICES = RuleSettings()
 
 
@@ -49,6 +56,7 @@ class AccountFacts:
     cases: Sequence[SupportCase]
     nps_scores: Sequence[tuple[int | Decimal, datetime | None]]
     contracts: Sequence[Contract]
+    feedback: Sequence[tuple[str, datetime | None]] = ()
 
 
 def support_part(cases: Iterable[SupportCase], today: date) -> Decimal | None:
@@ -77,6 +85,20 @@ def net_promoter_score(
     promoters = sum(1 for s in scores if s >= _PROMOTER)
     detractors = sum(1 for s in scores if s <= _DETRACTOR)
     return HUNDRED * Decimal(promoters - detractors) / Decimal(len(scores))
+
+
+def feedback_part(answers: Iterable[tuple[str, datetime | None]], today: date) -> Decimal | None:
+    """The mean sentiment of the last year's survey answers (CSAT, CES): positive 100,
+    neutral 50, negative 0; None without answers. Sentiment, not the raw rating, because
+    each survey type rates on its own scale and every survey tool records a sentiment."""
+    points = [
+        SENTIMENT_POINTS[s]
+        for s, at in answers
+        if s in SENTIMENT_POINTS and (at is None or _within(at, today, _FEEDBACK_WINDOW))
+    ]
+    if not points:
+        return None
+    return sum(points, ZERO) / Decimal(len(points))
 
 
 def renewal_history_part(contracts: Iterable[Contract], today: date) -> Decimal | None:
@@ -118,6 +140,7 @@ def health_signals(facts: AccountFacts, today: date) -> HealthSignals:
         usage=usage,
         support=support_part(facts.cases, today),
         nps=net_promoter_score(facts.nps_scores, today),
+        feedback=feedback_part(facts.feedback, today),
         renewal_history=renewal_history_part(facts.contracts, today),
     )
 

@@ -44,10 +44,10 @@ _LABELS = {
 class Keys:
     """Dataset-wide counters: keys are sequential in stream order, hence stable per seed."""
 
-    __slots__ = ("case", "line", "nps", "order")
+    __slots__ = ("case", "feedback", "line", "nps", "order")
 
     def __init__(self) -> None:
-        self.order = self.line = self.case = self.nps = 0
+        self.order = self.line = self.case = self.nps = self.feedback = 0
 
     def order_key(self) -> str:
         self.order += 1

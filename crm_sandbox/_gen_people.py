@@ -17,7 +17,7 @@ from random import Random
 
 from crm_sandbox._gen_catalog import below, chance, choose, pick
 from crm_sandbox._gen_chains import Keys
-from crm_sandbox.records import GenAccount, GenCase, GenNps, GenUser
+from crm_sandbox.records import GenAccount, GenCase, GenFeedback, GenNps, GenUser
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -206,4 +206,21 @@ def make_nps(
         score = max(0, min(10, (health + 15) // 10 - 2 + below(rng, 5)))
         submitted = now - timedelta(seconds=1 + below(rng, 365 * _DAY_SECONDS))
         answers.append(GenNps(f"NPS-{keys.nps:07d}", account.key, score, submitted))
+    return tuple(answers)
+
+
+def make_feedback(
+    rng: Random, account: GenAccount, health: int, today: date, *, keys: Keys
+) -> tuple[GenFeedback, ...]:
+    """0-3 CSAT or CES answers in the last year; healthier accounts answer more positively."""
+    now = datetime.combine(today, time(0), tzinfo=UTC)
+    answers = []
+    for _ in range(pick(rng, ((0, 40), (1, 30), (2, 20), (3, 10)))):
+        keys.feedback += 1
+        roll = below(rng, 100)
+        sentiment = "positive" if roll < health else "neutral" if roll < health + 20 else "negative"
+        survey = "CSAT" if below(rng, 3) else "CES"
+        submitted = now - timedelta(seconds=1 + below(rng, 365 * _DAY_SECONDS))
+        key = f"FB-{keys.feedback:07d}"
+        answers.append(GenFeedback(key, account.key, survey, sentiment, submitted))
     return tuple(answers)

@@ -34,6 +34,7 @@ from crm_sandbox._gen_people import (
     ACCOUNTS_PER_OWNER_BLOCK,
     make_account,
     make_cases,
+    make_feedback,
     make_nps,
     make_users,
 )
@@ -59,7 +60,8 @@ def generate(opportunities: int, *, seed: int = 7, today: date) -> Dataset:
 
 
 def iter_accounts(dataset: Dataset) -> Iterator[AccountBundle]:
-    """Every account with its orders, cases and NPS answers, regenerated from the seed."""
+    """Every account with its orders, cases, NPS and feedback answers, regenerated from the
+    seed."""
     keys = Keys()
     remaining = dataset.opportunities
     number = 0
@@ -78,7 +80,8 @@ def _account(dataset: Dataset, number: int, keys: Keys) -> AccountBundle:
     orders = _orders(rng, dataset.today, account, health, number=number, keys=keys)
     cases = make_cases(rng, account, health, dataset.today, keys=keys)
     nps = make_nps(rng, account, health, dataset.today, keys=keys)
-    return AccountBundle(account, tuple(orders), cases, nps)
+    feedback = make_feedback(rng, account, health, dataset.today, keys=keys)
+    return AccountBundle(account, tuple(orders), cases, nps, feedback)
 
 
 def _orders(

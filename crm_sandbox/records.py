@@ -87,6 +87,15 @@ class GenNps:
 
 
 @dataclass(frozen=True, slots=True)
+class GenFeedback:
+    key: str
+    account_key: str
+    survey: str  # CSAT | CES
+    sentiment: str  # positive | neutral | negative
+    submitted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class GenAccount:
     key: str
     name: str
@@ -103,6 +112,7 @@ class AccountBundle:
     orders: tuple[GenOrder, ...]
     cases: tuple[GenCase, ...]
     nps: tuple[GenNps, ...]
+    feedback: tuple[GenFeedback, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

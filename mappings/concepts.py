@@ -171,6 +171,18 @@ READ: dict[str, dict[str, Canonical]] = {
         "score": _req(Kind.NUMBER, "an NPS response needs its 0-10 score"),
         "responded_at": _DATETIME,
     },
+    "feedback": {
+        "id": _req(Kind.ID, "every record needs its id"),
+        "account_id": _req(Kind.ID, "an answer counts toward its account's health"),
+        "sentiment": Canonical(
+            Kind.ENUM,
+            required=True,
+            essential=True,
+            choices=("positive", "neutral", "negative"),
+            need="a survey answer counts by its sentiment",
+        ),
+        "responded_at": _DATETIME,
+    },
 }
 
 REQUIRED_READ = ("account", "order", "line")

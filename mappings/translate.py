@@ -107,6 +107,16 @@ class NpsRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    """One survey answer (CSAT, CES, a custom survey) by its sentiment."""
+
+    id: str
+    account_id: str
+    sentiment: str  # positive | neutral | negative
+    responded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UserRecord:
     """A CRM user (Salesforce User, HubSpot owner)."""
 
@@ -191,6 +201,11 @@ def to_nps(record: Record, mapping: Mapping) -> NpsRecord | TranslationError:
         message = f"is {result.score}, outside 0..10; an NPS score is 0 to 10"
         return _error(reader, [reader.problem("score", str(crm), message)])
     return result
+
+
+def to_feedback(record: Record, mapping: Mapping) -> FeedbackRecord | TranslationError:
+    """A survey answer as a health signal."""
+    return _simple("feedback", FeedbackRecord, record, mapping)
 
 
 def to_user(record: Record, mapping: Mapping) -> UserRecord | TranslationError:

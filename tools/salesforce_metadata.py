@@ -1,9 +1,9 @@
 """Generate the Salesforce metadata (source format) for the custom fields the service needs.
 
-Every custom field the default mapping reads or writes, and the NPS_Response__c object, are
-rendered from the sandbox org's schema (crm_sandbox/salesforce/schema.yaml), so the
-deployable metadata, the sandbox and the mapping cannot drift apart; a test compares the
-committed files with this generator's output.
+Every custom field the default mapping reads or writes, and the NPS_Response__c and
+Customer_Feedback__c objects, are rendered from the sandbox org's schema
+(crm_sandbox/salesforce/schema.yaml), so the deployable metadata, the sandbox and the
+mapping cannot drift apart; a test compares the committed files with this generator's output.
 
     python -m tools.salesforce_metadata          # rewrite salesforce/ and the setup guide
     python -m tools.salesforce_metadata --check  # exit 1 when a committed file differs
@@ -65,6 +65,9 @@ PURPOSE: dict[str, str] = {
     "NPS_Response__c.Account__c": "The account that answered (read)",
     "NPS_Response__c.Score__c": "NPS score 0-10; NPS part of health (read)",
     "NPS_Response__c.Responded_At__c": "When the answer came in (read)",
+    "Customer_Feedback__c.Account__c": "The account that answered (read)",
+    "Customer_Feedback__c.Sentiment__c": "The answer's sentiment; feedback part of health (read)",
+    "Customer_Feedback__c.Responded_At__c": "When the answer came in (read)",
 }
 """Why the service needs each field: the XML description and the setup guide's table."""
 

@@ -31,7 +31,15 @@ from decimal import Decimal
 from crm_sandbox.hubspot import associations
 from crm_sandbox.hubspot.context import State
 from crm_sandbox.hubspot.schema import format_decimal, iso_ms
-from crm_sandbox.records import AccountBundle, GenAccount, GenLine, GenNps, GenOrder, GenUser
+from crm_sandbox.records import (
+    AccountBundle,
+    GenAccount,
+    GenFeedback,
+    GenLine,
+    GenNps,
+    GenOrder,
+    GenUser,
+)
 
 STAGES = {"closed_won": "closedwon", "open": "contractsent", "closed_lost": "closedlost"}
 PRIORITIES = {"urgent": "URGENT", "high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
@@ -114,6 +122,13 @@ class Loader:
                 "feedback_submissions",
                 928,
                 self._insert("feedback_submissions", _nps(answer)),
+                company,
+            )
+        for said in bundle.feedback:
+            self._link(
+                "feedback_submissions",
+                928,
+                self._insert("feedback_submissions", feedback_submission(said)),
                 company,
             )
 
@@ -220,6 +235,29 @@ def _nps(answer: GenNps) -> dict[str, str | None]:
         "hs_survey_channel": "EMAIL",
         "hs_value": str(score),
         "hs_response_group": group,
+        "hs_submission_timestamp": submitted,
+        "hs_ingestion_id": answer.key,
+        "hs_createdate": submitted,
+    }
+
+
+_RATING = {  # the answer on each survey's own scale: CSAT 1-5, CES 1-7
+    "CSAT": {"positive": "5", "neutral": "3", "negative": "1"},
+    "CES": {"positive": "6", "neutral": "4", "negative": "2"},
+}
+
+
+def feedback_submission(answer: GenFeedback) -> dict[str, str | None]:
+    """A CSAT or CES answer as the portal records it: its rating on the survey's own scale
+    and the sentiment HubSpot derives from it."""
+    submitted = iso_ms(answer.submitted_at)
+    return {
+        "hs_survey_id": "2" if answer.survey == "CSAT" else "3",
+        "hs_survey_name": f"Customer {'satisfaction' if answer.survey == 'CSAT' else 'effort'}",
+        "hs_survey_type": answer.survey,
+        "hs_survey_channel": "EMAIL",
+        "hs_value": _RATING[answer.survey][answer.sentiment],
+        "hs_sentiment": answer.sentiment.upper(),
         "hs_submission_timestamp": submitted,
         "hs_ingestion_id": answer.key,
         "hs_createdate": submitted,

@@ -13,7 +13,8 @@ API call or recorded in the ledger. The mapping from the CRM-neutral records:
   Discount, a recurring amount as Recurring_Discount_Amount__c, one-time discounts in the
   One_Time_Discount_* fields, Precommit_Amount__c; TotalPrice and the roll-up Amount are
   computed as the org would;
-- GenCase -> Case (CreatedDate = when it was opened); GenNps -> NPS_Response__c.
+- GenCase -> Case (CreatedDate = when it was opened); GenNps -> NPS_Response__c;
+  GenFeedback -> Customer_Feedback__c.
 
 An org whose fields differ (a schema variant such as schema_custom_org.yaml) says in its
 `loader:` section where these values go instead; `Layout.from_schema_file` reads it and the
@@ -214,6 +215,18 @@ class Loader:
                     "Score__c": float(nps.score),
                     "Responded_At__c": format_datetime(nps.submitted_at),
                     "CreatedDate": format_datetime(nps.submitted_at),
+                },
+            )
+        for said in bundle.feedback:
+            self.put(
+                "Customer_Feedback__c",
+                "a01",
+                {
+                    "Name": said.key,
+                    "Account__c": account["Id"],
+                    "Sentiment__c": said.sentiment.capitalize(),
+                    "Responded_At__c": format_datetime(said.submitted_at),
+                    "CreatedDate": format_datetime(said.submitted_at),
                 },
             )
 

@@ -27,6 +27,7 @@ from sync.pipeline.push import PushReport, push
 from sync.pipeline.rekey import migrate_legacy_keys
 from sync.pipeline.signals import (
     MATCH_OBJECT,
+    SIGNAL_CONCEPTS,
     apply_signals,
     load_signals,
     match_accounts,
@@ -199,7 +200,8 @@ def _first_today(ctx: RunContext) -> bool:
 
 
 def _touched(ctx: RunContext, world: World, pulled: PullOutcome) -> set[str]:
-    """Accounts with any record pulled in this run (orders, lines, cases, NPS, the account)."""
+    """Accounts with any record pulled in this run (orders, lines, health signals, the
+    account)."""
     touched = set(pulled.touched.get("account", set()))
     for record_id in pulled.touched.get("order", set()):
         order = world.orders.get(record_id)
@@ -211,7 +213,7 @@ def _touched(ctx: RunContext, world: World, pulled: PullOutcome) -> set[str]:
         order = world.orders.get(str(order_id))
         if order is not None:
             touched.add(order.order.account_id)
-    for concept in ("case", "nps"):
+    for concept in SIGNAL_CONCEPTS:
         ids = pulled.touched.get(concept, set())
         found = ctx.store.mirror.get(ctx.crm, concept, ids) if ids else {}
         for record in found.values():

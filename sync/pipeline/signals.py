@@ -20,11 +20,13 @@ from contract_rules import Account
 from mappings import (
     AccountExtras,
     CaseRecord,
+    FeedbackRecord,
     Mapping,
     NpsRecord,
     TranslationError,
     to_account,
     to_case,
+    to_feedback,
     to_nps,
 )
 from sync.core.ports import CrmPort
@@ -35,17 +37,20 @@ from sync.state import RecordFailure, Stage, StateStore
 
 T = TypeVar("T")
 
-SIGNAL_STREAMS = frozenset({"account", "case", "nps"})
+SIGNAL_CONCEPTS = ("case", "nps", "feedback")
+"""The read concepts that are health signals: what another CRM may supply for an account."""
+SIGNAL_STREAMS = frozenset({"account", *SIGNAL_CONCEPTS})
 MATCH_OBJECT = "health_match"
 
 
 @dataclass
 class Signals:
-    """Another CRM's companies and their tickets and NPS answers."""
+    """Another CRM's companies and their tickets, NPS and feedback answers."""
 
     companies: dict[str, tuple[Account, AccountExtras]] = field(default_factory=dict)
     cases: dict[str, list[CaseRecord]] = field(default_factory=lambda: defaultdict(list))
     nps: dict[str, list[NpsRecord]] = field(default_factory=lambda: defaultdict(list))
+    feedback: dict[str, list[FeedbackRecord]] = field(default_factory=lambda: defaultdict(list))
     errors: list[TranslationError] = field(default_factory=list)
     readable: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
@@ -68,8 +73,8 @@ def pull_signals(ctx: RunContext, port: CrmPort, mapping: Mapping) -> PullOutcom
 
 
 def load_signals(store: StateStore, crm: str, mapping: Mapping) -> Signals:
-    """The other CRM's mirrored companies, tickets and NPS answers; a record that cannot be
-    read is kept in `errors` (the run reports it), never dropped from a health score."""
+    """The other CRM's mirrored companies, tickets, NPS and feedback answers; a record that
+    cannot be read is kept in `errors` (the run reports it), never dropped from a health score."""
     signals = Signals()
     for company in _readable(signals, store, crm, "account", to_account, mapping):
         signals.companies[company[0].id] = company
@@ -77,6 +82,8 @@ def load_signals(store: StateStore, crm: str, mapping: Mapping) -> Signals:
         signals.cases[case.account_id].append(case)
     for answer in _readable(signals, store, crm, "nps", to_nps, mapping):
         signals.nps[answer.account_id].append(answer)
+    for said in _readable(signals, store, crm, "feedback", to_feedback, mapping):
+        signals.feedback[said.account_id].append(said)
     return signals
 
 
@@ -150,12 +157,15 @@ def match_key(extras: AccountExtras, on: str) -> str | None:
 
 
 def apply_signals(world: World, signals: Signals, match: Match) -> None:
-    """Health parts from the matched company's tickets and NPS, nothing for the others."""
+    """Health parts from the matched company's tickets, NPS and feedback, nothing for the
+    others."""
     world.cases = defaultdict(list)
     world.nps = defaultdict(list)
+    world.feedback = defaultdict(list)
     for account_id, company_id in match.matched.items():
         world.cases[account_id] = list(signals.cases.get(company_id, []))
         world.nps[account_id] = list(signals.nps.get(company_id, []))
+        world.feedback[account_id] = list(signals.feedback.get(company_id, []))
 
 
 def match_failures(ctx: RunContext, match: Match) -> list[RecordFailure]:
@@ -172,7 +182,7 @@ def match_failures(ctx: RunContext, match: Match) -> list[RecordFailure]:
         RecordFailure(
             ctx.crm, MATCH_OBJECT, account_id, Stage.DECIDE, "NO_HEALTH_MATCH",
             f"Account {account_id} has no HubSpot company ({why}); its health has no "
-            "ticket or NPS part",
+            "ticket, NPS or feedback part",
         )
         for account_id, why in match.unmatched.items()
     ]  # fmt: skip
@@ -182,7 +192,12 @@ def match_failures(ctx: RunContext, match: Match) -> list[RecordFailure]:
 def touched_by_signals(outcome: PullOutcome, signals: Signals, match: Match) -> set[str]:
     """Accounts whose matched company, tickets or feedback changed in this run."""
     changed_companies = set(outcome.touched.get("account", set()))
-    for concept, by_company in (("case", signals.cases), ("nps", signals.nps)):
+    by_concept: dict[str, dict[str, list[Any]]] = {
+        "case": signals.cases,
+        "nps": signals.nps,
+        "feedback": signals.feedback,
+    }
+    for concept, by_company in by_concept.items():
         ids = outcome.touched.get(concept, set())
         changed_companies |= {
             c for c, records in by_company.items() if any(r.id in ids for r in records)

@@ -17,6 +17,7 @@ from contract_rules import Account, OrderStatus, OrderType, SubscriptionKey, gro
 from mappings import (
     AccountExtras,
     CaseRecord,
+    FeedbackRecord,
     Mapping,
     NpsRecord,
     OrderRecord,
@@ -26,6 +27,7 @@ from mappings import (
     lines_by_order,
     to_account,
     to_case,
+    to_feedback,
     to_nps,
     to_order,
     to_price,
@@ -58,6 +60,7 @@ class World:
     users: dict[str, UserRecord] = field(default_factory=dict)
     cases: dict[str, list[CaseRecord]] = field(default_factory=lambda: defaultdict(list))
     nps: dict[str, list[NpsRecord]] = field(default_factory=lambda: defaultdict(list))
+    feedback: dict[str, list[FeedbackRecord]] = field(default_factory=lambda: defaultdict(list))
     errors: list[TranslationError] = field(default_factory=list)
     subscription_of: dict[str, SubscriptionKey] = field(default_factory=dict)
     """Order id -> the subscription it belongs to (by its `amends` chain, as the rules group)."""
@@ -190,7 +193,7 @@ def _index_keys(world: World, concept: str, mapping: Mapping, rows: dict[str, Ra
 
 
 def _simple(world: World, store: StateStore, crm: str, mapping: Mapping) -> None:
-    """Prices, users, cases and NPS answers: each unreadable record is an error an admin
+    """Prices, users, cases, NPS and feedback answers: each unreadable record is an error an admin
     sees (like an unreadable order), never a silent gap in a price list or a health score."""
     if "price" in mapping.read:
         for price in _readable(world, "price", _rows(store, crm, "price"), to_price, mapping):
@@ -204,6 +207,10 @@ def _simple(world: World, store: StateStore, crm: str, mapping: Mapping) -> None
     if "nps" in mapping.read:
         for answer in _readable(world, "nps", _rows(store, crm, "nps"), to_nps, mapping):
             world.nps[answer.account_id].append(answer)
+    if "feedback" in mapping.read:
+        rows = _rows(store, crm, "feedback")
+        for said in _readable(world, "feedback", rows, to_feedback, mapping):
+            world.feedback[said.account_id].append(said)
 
 
 def _readable(

@@ -24,7 +24,7 @@ def test_a_complete_org_is_ready(served: SalesforceSandbox) -> None:
     result = invoke("doctor")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"renewal-sync doctor: salesforce, mapping {DEFAULT}, 10 object(s) described",
+        f"renewal-sync doctor: salesforce, mapping {DEFAULT}, 11 object(s) described",
         "OK: every object, field, type, key and picklist value the mapping needs exists",
     ]
 

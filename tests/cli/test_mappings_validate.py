@@ -11,8 +11,8 @@ from tests.cli.conftest import invoke
 
 DEFAULT = default_path("salesforce").read_text(encoding="utf-8")
 OK_DEFAULT = (
-    "mappings/defaults/salesforce.yaml: OK (salesforce, version 2, 7 read and 5 write "
-    "concepts, 104 fields)"
+    "mappings/defaults/salesforce.yaml: OK (salesforce, version 2, 8 read and 5 write "
+    "concepts, 108 fields)"
 )
 
 
@@ -42,7 +42,7 @@ def test_a_named_file_is_validated_and_summarised(tmp_path: Path) -> None:
     result = invoke("mappings", "validate", str(path))
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
-        f"{path}: OK (salesforce, version 2, 7 read and 5 write concepts, 104 fields)"
+        f"{path}: OK (salesforce, version 2, 8 read and 5 write concepts, 108 fields)"
     )
 
 

@@ -16,14 +16,24 @@ from typing import Any
 
 from crm_sandbox.hubspot import HubSpotSandbox
 from crm_sandbox.hubspot.associations import TYPES
+from crm_sandbox.hubspot.loader import Loader, feedback_submission
 from crm_sandbox.hubspot.store import Record
+from crm_sandbox.records import GenFeedback
 from crm_sandbox.server import ServedApp
 from mappings import Mapping, load_default
 from sync.connectors.hubspot import HubSpotAdapter, RetryPolicy, connect_hubspot
 from sync.settings import Settings
 from sync.state import StateStore
 from tests.clocks import FakeTime
-from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, term_years
+from tests.pipeline.orgs import (
+    TODAY,
+    AccountView,
+    Org,
+    RenewalView,
+    TaskView,
+    health_parts,
+    term_years,
+)
 
 KEY = "renewal_sync_key"
 OBJECTS = {"renewal": "deals", "renewal_line": "line_items", "task": "tasks"}
@@ -140,7 +150,7 @@ class HubSpotOrg(Org):
             str(c.id), props.get("hubspot_owner_id"), props.get("next_renewal_date") or None,
             _money(props.get("open_renewal_amount")), _money(props.get("active_arr")),
             Decimal(score) if score else None, props.get("health_tier") or None,
-            props.get("health_date") or None,
+            props.get("health_date") or None, health_parts(props.get("health_parts")),
         )  # fmt: skip
 
     def contract_id(self) -> str:
@@ -217,6 +227,15 @@ class HubSpotOrg(Org):
 
     def person_changes_product(self, order_id: str, product: str) -> None:
         self.person_updates("deals", order_id, {"product_family": product})
+
+    def customer_answers_survey(self, account_id: str, sentiment: str, at: datetime) -> None:
+        """Survey answers are read-only over the API: the portal records them itself."""
+        self.sandbox.clock.advance(timedelta(seconds=1))
+        loader = Loader(self.sandbox.state)
+        answer = GenFeedback(f"CSAT-{at:%Y%m%d%H%M%S}", "", "CSAT", sentiment, at)
+        submission = loader._insert("feedback_submissions", feedback_submission(answer))
+        loader._link("feedback_submissions", 928, submission, int(account_id))
+        self.sandbox.state.search_cache.clear()
 
     def person_clears_seat_counts(self, account_id: str) -> None:
         self.person_updates("companies", account_id, {"licensed_seats": "", "active_seats": ""})

@@ -8,11 +8,12 @@ Salesforce one a plain date). Only what a user of either CRM can see is in the v
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -67,6 +68,7 @@ class AccountView:
     health_score: Decimal | None
     health_tier: str | None
     health_date: str | None
+    health_parts: dict[str, Decimal] = field(default_factory=dict)  # part -> its 0-100 value
 
 
 class Org(ABC):
@@ -191,6 +193,10 @@ class Org(ABC):
         """The credit and its note as written on a recast."""
 
     @abstractmethod
+    def customer_answers_survey(self, account_id: str, sentiment: str, at: datetime) -> None:
+        """A CSAT answer (positive | neutral | negative) arrives from the survey tool."""
+
+    @abstractmethod
     def person_clears_seat_counts(self, account_id: str) -> None:
         """Blank the licensed and active seats: the usage part of health loses its data."""
 
@@ -243,3 +249,8 @@ def term_years(start: str, end: str) -> int:
 
 def money(value: Any) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def health_parts(text: str | None) -> dict[str, Decimal]:
+    """The roll-up's parts (compact JSON) as part -> 0-100 value."""
+    return {k: Decimal(v["value"]) for k, v in json.loads(text).items()} if text else {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,15 @@ from sync.connectors.salesforce import RetryPolicy, connect_salesforce
 from sync.core.ports import CrmPort
 from sync.settings import Settings
 from sync.state import StateStore
-from tests.pipeline.orgs import TODAY, AccountView, Org, RenewalView, TaskView, money
+from tests.pipeline.orgs import (
+    TODAY,
+    AccountView,
+    Org,
+    RenewalView,
+    TaskView,
+    health_parts,
+    money,
+)
 
 FAST = RetryPolicy(attempts=6, lock_attempts=6, initial_wait=0.01, max_wait=0.05, jitter=0.0)
 KEY = "Renewal_Sync_Key__c"
@@ -98,7 +106,7 @@ class SalesforceOrg(Org):
             a["Id"], a.get("OwnerId"), a.get("Next_Renewal_Date__c"),
             money(a.get("Open_Renewal_Amount__c")), money(a.get("Active_ARR__c")),
             None if score is None else Decimal(str(score)), a.get("Health_Tier__c"),
-            a.get("Health_Date__c"),
+            a.get("Health_Date__c"), health_parts(a.get("Health_Parts__c")),
         )  # fmt: skip
 
     def contract_id(self) -> str:
@@ -183,6 +191,12 @@ class SalesforceOrg(Org):
 
     def person_changes_product(self, order_id: str, product: str) -> None:
         self.person_updates("Opportunity", order_id, {"Product_Family__c": product})
+
+    def customer_answers_survey(self, account_id: str, sentiment: str, at: datetime) -> None:
+        self.person_creates("Customer_Feedback__c", {
+            "Name": f"CSAT {at:%Y-%m-%d %H:%M}", "Account__c": account_id,
+            "Sentiment__c": sentiment.capitalize(), "Responded_At__c": at.isoformat(),
+        })  # fmt: skip
 
     def person_clears_seat_counts(self, account_id: str) -> None:
         self.person_updates(

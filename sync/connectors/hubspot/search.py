@@ -125,13 +125,11 @@ class SearchReader:
         total = int(found.get("total", len(results) + 1))
         return [flatten(r, self.stream.fields) for r in results], total
 
-    def _mapped_filters(self) -> list[dict[str, str]]:
+    def _mapped_filters(self) -> list[dict[str, Any]]:
         where = self.stream.where or {}
         if not isinstance(where, dict):
             raise TypeError(f"a HubSpot stream filter is a dict of equalities, not {where!r}")
-        filters = [
-            {"propertyName": k, "operator": "EQ", "value": wire(v)} for k, v in where.items()
-        ]
+        filters: list[dict[str, Any]] = [_equality(k, v) for k, v in where.items()]
         if self.stream.require_field:
             filters.append({"propertyName": self.stream.require_field, "operator": "HAS_PROPERTY"})
         return filters
@@ -169,6 +167,14 @@ class SearchReader:
                     field_name=name,
                 )
         return error
+
+
+def _equality(name: str, value: Any) -> dict[str, Any]:
+    """`name: value` is EQ; `name: [a, b]` is IN, which takes a `values` list (search guide:
+    https://developers.hubspot.com/docs/api/crm/search#filter-search-results)."""
+    if isinstance(value, list):
+        return {"propertyName": name, "operator": "IN", "values": [wire(v) for v in value]}
+    return {"propertyName": name, "operator": "EQ", "value": wire(value)}
 
 
 def _filter(name: str, operator: str, value: int) -> dict[str, str]:

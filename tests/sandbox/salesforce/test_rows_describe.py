@@ -32,6 +32,7 @@ def test_global_describe_lists_every_object(sf: Client) -> None:
     assert prefixes == {
         "Account": "001",
         "Case": "500",
+        "Customer_Feedback__c": "a01",
         "NPS_Response__c": "a00",
         "Opportunity": "006",
         "OpportunityLineItem": "00k",
