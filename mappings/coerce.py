@@ -138,6 +138,7 @@ class Transform:
 
     read: Callable[[object], object]
     write: Callable[[object], object]
+    wire: Kind | None = None  # what the CRM field holds, when not the canonical kind
 
 
 def _same(value: object) -> object:
@@ -151,6 +152,26 @@ def _midnight_utc(value: object) -> object:
 def _epoch_ms(value: object) -> object:
     if isinstance(value, date):
         return int((to_datetime(value) - _EPOCH).total_seconds() * 1000)
+    return value
+
+
+_ISO_MONTHS = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?", re.IGNORECASE)
+
+
+def _from_iso_months(value: object) -> object:
+    """`P15M` (or `P1Y3M`) -> 15: HubSpot states a line's term as an ISO 8601 period."""
+    found = _ISO_MONTHS.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is None or not any(found.groups()):
+        return value
+    years, months = (int(g or 0) for g in found.groups())
+    return Decimal(12 * years + months)
+
+
+def _to_iso_months(value: object) -> object:
+    """15 -> `P15M` ("formatted as P#M, where # is the number of months": HubSpot's products
+    guide, https://developers.hubspot.com/docs/api/crm/products)."""
+    if isinstance(value, int | Decimal) and value == int(value):
+        return f"P{int(value)}M"
     return value
 
 
@@ -176,6 +197,7 @@ TRANSFORMS: dict[str, Transform] = {
     ),
     "midnight_utc": Transform(_same, _midnight_utc),
     "epoch_ms": Transform(_same, _epoch_ms),
+    "iso_months": Transform(_from_iso_months, _to_iso_months, wire=Kind.TEXT),
 }
 """Transforms an admin may name in a field spec (docs/mappings.md, "Transforms")."""
 

@@ -231,6 +231,7 @@ WRITE: dict[str, dict[str, Canonical]] = {
         "discount_amount": _w(Kind.RATE, _U),
         "precommit": _w(Kind.RATE, _U),
         "description": _w(Kind.TEXT, _A),
+        "term_months": _w(Kind.NUMBER, _U),
     },
     "task": {
         "renewal_id": _w(Kind.ID, _B, required=True),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mappings.coerce import TRANSFORMS
 from mappings.concepts import READ, WRITE, Canonical, Kind, Policy
 from mappings.described import Describe, FieldInfo, parent_through
 from mappings.problems import Problem, did_you_mean
@@ -76,7 +77,8 @@ def _read_uses(mapping: Mapping) -> Iterator[_Use]:
         for field, spec in concept.fields.items():
             path = f"read.{name}.fields.{field}"
             for crm in field_names(spec):
-                yield _Use(path, obj, crm, READ[name][field], spec.values is not None)
+                canonical = _on_the_wire(READ[name][field], spec.transform)
+                yield _Use(path, obj, crm, canonical, spec.values is not None)
             if isinstance(spec.per, PerFromField):
                 yield _Use(f"{path}.per", obj, spec.per.field, None)
         for index, discount in enumerate(concept.discounts):
@@ -89,13 +91,20 @@ def _write_uses(mapping: Mapping) -> Iterator[_Use]:
         obj = concept.object
         for field, spec in concept.fields.items():
             if spec.field is not None:
-                canonical = WRITE[name][field]
+                canonical = _on_the_wire(WRITE[name][field], spec.transform)
                 policy = Policy(spec.policy or canonical.policy)
                 path = f"write.{name}.fields.{field}"
                 yield _Use(path, obj, spec.field, canonical, spec.values is not None, policy)
         for crm, constant in concept.constants.items():
             path = f"write.{name}.constants.{crm}"
             yield _Use(path, obj, crm, None, True, Policy(constant.policy))
+
+
+def _on_the_wire(canonical: Canonical, transform: str | None) -> Canonical:
+    """The kind the CRM field must hold: a transform may change it (`iso_months` writes a
+    number of months as the text `P15M`)."""
+    wire = TRANSFORMS[transform].wire if transform in TRANSFORMS else None
+    return canonical if wire is None else Canonical(wire)
 
 
 def _problem(mapping: Mapping, path: str, message: str, hint: str = "") -> Problem:

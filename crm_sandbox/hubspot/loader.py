@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from crm_sandbox.hubspot import associations
@@ -219,9 +219,11 @@ def _line_value(line: GenLine) -> Decimal:
 
 
 def _term_months(order: GenOrder) -> int:
-    end = order.end_date or order.start_date
-    months = (end.year - order.start_date.year) * 12 + end.month - order.start_date.month
-    return max(months + (1 if end.day >= order.start_date.day - 1 else 0), 1)
+    """Whole months from the start to the day after the end (2026-02-15..2027-02-14 is 12)."""
+    start = order.start_date
+    after = (order.end_date or start) + timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    return max(months - (1 if after.day < start.day else 0), 1)
 
 
 def _nps(answer: GenNps) -> dict[str, str | None]:

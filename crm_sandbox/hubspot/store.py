@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -184,14 +185,30 @@ def _deal(props: dict[str, str]) -> None:
     props["hs_is_closed_won"] = "true" if stage == "closedwon" else "false"
 
 
+_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "per_six_months": 6, "annually": 12,
+                  "per_two_years": 24, "per_three_years": 36, "per_four_years": 48,
+                  "per_five_years": 60}  # fmt: skip
+_TERM = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?")
+
+
 def _line_item(props: dict[str, str]) -> None:
-    """amount = quantity x (price - unit discount) x (1 - discount % / 100), as HubSpot shows it."""
+    """amount = quantity x (price - unit discount) x (1 - discount % / 100), as HubSpot shows
+    it; hs_tcv (total contract value) = amount x the billing periods in the term
+    (`hs_recurring_billing_period`, P#M), or the amount itself for a one-time item or a
+    recurring one without a term."""
     if "price" not in props:
         return
     unit = Decimal(props["price"]) - Decimal(props.get("discount", "0"))
     share = 1 - Decimal(props.get("hs_discount_percentage", "0")) / 100
     amount = Decimal(props.get("quantity", "1")) * unit * share
     props["amount"] = format_decimal(amount.quantize(Decimal("0.01")))
+    period = _PERIOD_MONTHS.get(props.get("recurringbillingfrequency", ""))
+    term = _TERM.fullmatch(props.get("hs_recurring_billing_period", "") or "-")
+    periods = Decimal(1)
+    if period and term and any(term.groups()):
+        months = 12 * int(term.group(1) or 0) + int(term.group(2) or 0)
+        periods = Decimal(months) / period
+    props["hs_tcv"] = format_decimal((amount * periods).quantize(Decimal("0.01")))
 
 
 def _ticket(props: dict[str, str]) -> None:

@@ -139,7 +139,8 @@ def test_unknown_transform():
         variant("      sku: ProductCode", "      sku: {field: ProductCode, transform: uper}")
     ) == [
         "m.yaml:28: read.line.fields.sku.transform: unknown transform `uper`; use one of domain, "
-        "trim, lower, upper, percent_from_fraction, midnight_utc, epoch_ms; did you mean `upper`?"
+        "trim, lower, upper, percent_from_fraction, midnight_utc, epoch_ms, iso_months; "
+        "did you mean `upper`?"
     ]
 
 

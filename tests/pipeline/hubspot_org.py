@@ -32,9 +32,9 @@ from tests.pipeline.orgs import (
     RenewalView,
     TaskView,
     health_parts,
-    term_years,
 )
 
+CENT = Decimal("0.01")
 KEY = "renewal_sync_key"
 OBJECTS = {"renewal": "deals", "renewal_line": "line_items", "task": "tasks"}
 # HubSpot association type ids (docs/sandbox-hubspot.md)
@@ -158,10 +158,9 @@ class HubSpotOrg(Org):
         return str(found.id)
 
     def lines_total(self, renewal_id: str) -> Decimal:
-        deal = self.deal(renewal_id).props
-        yearly = sum((Decimal(li.props["amount"]) for li in self.lines_of(renewal_id)), Decimal(0))
-        years = term_years(deal["contract_start_date"], deal["contract_end_date"])
-        return (yearly * years).quantize(Decimal("0.01"))
+        """What HubSpot shows as the lines' total contract value (each line's `hs_tcv`)."""
+        lines = self.lines_of(renewal_id)
+        return sum((Decimal(li.props["hs_tcv"]) for li in lines), Decimal(0)).quantize(CENT)
 
     def service_keys(self) -> dict[str, Counter[str]]:
         def keys(kind: str) -> Counter[str]:

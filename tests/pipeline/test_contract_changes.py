@@ -210,3 +210,19 @@ def test_a_recast_of_a_recast_credits_the_unused_part_of_the_net_bill(make_org: 
     assert credit == D("10882.42")
     assert first in note
     assert org.renewal("Analytics:2027-11-01").amount == D("30000.00")
+
+
+def test_a_15_month_renewal_has_lines_summing_to_its_amount(make_org: MakeOrg) -> None:
+    """The worked example's $22,500 a year over 15 months renews at $28,125. Salesforce sums
+    the lines' TotalPrice; HubSpot shows each line's total contract value (`hs_tcv`: the
+    amount times the billing periods in `hs_recurring_billing_period`, P15M), so the
+    service writes the term on every HubSpot line."""
+    org = make_org(orders=(contract(end=date(2027, 3, 31)),))
+    assert org.run(today=date(2026, 12, 1)).status == "succeeded"
+    renewal = org.renewal("Analytics:2027-04-01")
+    assert (renewal.term_start, renewal.term_end) == ("2027-04-01", "2028-06-30")
+    assert renewal.amount == D("28125.00")
+    assert org.lines_total(renewal.id) == D("28125.00")
+    org.reset_ledger()
+    assert org.run(today=date(2026, 12, 1)).status == "succeeded"
+    assert org.writes() == 0

@@ -138,3 +138,24 @@ def test_hubspot_defined_properties_cannot_be_archived(client) -> None:
         api_error(client.crm.properties.core_api.get_by_name, "deals", "renewal_ledger").status
         == 404
     )
+
+
+def test_a_line_items_total_contract_value_covers_its_term(client) -> None:
+    """`hs_recurring_billing_period` "is formatted as P#M, where # is the number of months"
+    (https://developers.hubspot.com/docs/api/crm/products); the total contract value is the
+    amount times the billing periods in that term, the amount itself without one."""
+    yearly = {"name": "Plan", "price": "1000", "quantity": "2", "hs_discount_percentage": "10",
+              "recurringbillingfrequency": "annually"}  # fmt: skip
+    termed = client.crm.line_items.basic_api.create(
+        {"properties": {**yearly, "hs_recurring_billing_period": "P15M"}}
+    )
+    assert (termed.properties["amount"], termed.properties["hs_tcv"]) == ("1800", "2250")
+    quarterly = {**yearly, "recurringbillingfrequency": "quarterly"}
+    by_quarter = client.crm.line_items.basic_api.create(
+        {"properties": {**quarterly, "hs_recurring_billing_period": "P1Y"}}
+    )
+    assert by_quarter.properties["hs_tcv"] == "7200"
+    once = client.crm.line_items.basic_api.create(
+        {"properties": {"name": "Onboarding", "price": "500", "quantity": "1"}}
+    )
+    assert once.properties["hs_tcv"] == "500"
