@@ -26,9 +26,8 @@ _HIGH_PRIORITY_PENALTY = Decimal(15)
 _SLOW_RESOLUTION_DAYS = 7
 _SLOW_RESOLUTION_PENALTY = Decimal(10)
 _SUPPORT_WINDOW = timedelta(days=90)
-_NPS_WINDOW = timedelta(days=365)
+_SURVEY_WINDOW = timedelta(days=365)  # NPS and feedback answers count for a year
 _PROMOTER, _DETRACTOR = 9, 6
-_FEEDBACK_WINDOW = timedelta(days=365)
 SENTIMENT_POINTS: dict[str, Decimal] = {
     "positive": HUNDRED,
     "neutral": Decimal(50),
@@ -79,7 +78,7 @@ def net_promoter_score(
     answers: Iterable[tuple[int | Decimal, datetime | None]], today: date
 ) -> Decimal | None:
     """% promoters (9-10) minus % detractors (0-6) over the last year; -100..100."""
-    scores = [Decimal(s) for s, at in answers if at is None or _within(at, today, _NPS_WINDOW)]
+    scores = [Decimal(s) for s, at in answers if at is None or _within(at, today, _SURVEY_WINDOW)]
     if not scores:
         return None
     promoters = sum(1 for s in scores if s >= _PROMOTER)
@@ -94,7 +93,7 @@ def feedback_part(answers: Iterable[tuple[str, datetime | None]], today: date) -
     points = [
         SENTIMENT_POINTS[s]
         for s, at in answers
-        if s in SENTIMENT_POINTS and (at is None or _within(at, today, _FEEDBACK_WINDOW))
+        if s in SENTIMENT_POINTS and (at is None or _within(at, today, _SURVEY_WINDOW))
     ]
     if not points:
         return None

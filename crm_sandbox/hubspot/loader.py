@@ -117,20 +117,10 @@ class Loader:
             if case.closed_at is not None:
                 props["closed_date"] = iso_ms(case.closed_at)
             self._link("tickets", 26, self._insert("tickets", props), company)
-        for answer in bundle.nps:
-            self._link(
-                "feedback_submissions",
-                928,
-                self._insert("feedback_submissions", _nps(answer)),
-                company,
-            )
-        for said in bundle.feedback:
-            self._link(
-                "feedback_submissions",
-                928,
-                self._insert("feedback_submissions", feedback_submission(said)),
-                company,
-            )
+        answers = [*map(_nps, bundle.nps), *map(feedback_submission, bundle.feedback)]
+        for answer in answers:
+            submission = self._insert("feedback_submissions", answer)
+            self._link("feedback_submissions", 928, submission, company)
 
     def _company(self, account: GenAccount) -> dict[str, str | None]:
         return {
@@ -243,9 +233,18 @@ def _nps(answer: GenNps) -> dict[str, str | None]:
     }
 
 
-_RATING = {  # the answer on each survey's own scale: CSAT 1-5, CES 1-7
-    "CSAT": {"positive": "5", "neutral": "3", "negative": "1"},
-    "CES": {"positive": "6", "neutral": "4", "negative": "2"},
+@dataclass(frozen=True, slots=True)
+class _Survey:
+    id: str
+    name: str
+    rating: dict[str, str]  # sentiment -> the answer on the survey's own scale
+
+
+_SURVEYS = {
+    "CSAT": _Survey(
+        "2", "Customer satisfaction", {"positive": "5", "neutral": "3", "negative": "1"}
+    ),
+    "CES": _Survey("3", "Customer effort", {"positive": "6", "neutral": "4", "negative": "2"}),
 }
 
 
@@ -253,12 +252,13 @@ def feedback_submission(answer: GenFeedback) -> dict[str, str | None]:
     """A CSAT or CES answer as the portal records it: its rating on the survey's own scale
     and the sentiment HubSpot derives from it."""
     submitted = iso_ms(answer.submitted_at)
+    survey = _SURVEYS[answer.survey]
     return {
-        "hs_survey_id": "2" if answer.survey == "CSAT" else "3",
-        "hs_survey_name": f"Customer {'satisfaction' if answer.survey == 'CSAT' else 'effort'}",
+        "hs_survey_id": survey.id,
+        "hs_survey_name": survey.name,
         "hs_survey_type": answer.survey,
         "hs_survey_channel": "EMAIL",
-        "hs_value": _RATING[answer.survey][answer.sentiment],
+        "hs_value": survey.rating[answer.sentiment],
         "hs_sentiment": answer.sentiment.upper(),
         "hs_submission_timestamp": submitted,
         "hs_ingestion_id": answer.key,

@@ -137,7 +137,7 @@ def _rollup(
         [_case(c) for c in world.cases.get(account_id, [])],
         [(n.score, n.responded_at) for n in world.nps.get(account_id, [])],
         contracts,
-        [(f.sentiment, f.responded_at) for f in world.feedback.get(account_id, [])],
+        feedback=[(f.sentiment, f.responded_at) for f in world.feedback.get(account_id, [])],
     )
     score = health_score(health_signals(facts, ctx.today), ctx.health)
     amounts = [r.intent.amount for r in opens if r.intent.amount is not None]
