@@ -9,6 +9,9 @@ The mapping is the one a RevOps admin would set up by hand:
   `contractsent`, closed_lost -> `closedlost`; contract dates as date properties (midnight UTC);
   a renewal names the deal it renews in `renewed_deal_id`, other amendments the deal they amend
   in `amended_deal_id`; `amount` is the order's yearly value after discounts;
+- products -> the product library (`hs_sku`, yearly `price` of recurring kinds,
+  `recurringbillingfrequency=annually`, `hs_recurring_billing_period=P12M`); a line item of a
+  catalogue sku points at its product (`hs_product_id`);
 - lines -> line items associated to their deal (type 20): plan and subscription bricks recur
   (`recurringbillingfrequency=annually`, yearly `price`, `hs_term_in_months`); one-time bricks
   have no billing frequency; usage bricks carry `brick_kind=usage` and `precommit_amount`.
@@ -38,6 +41,7 @@ from crm_sandbox.records import (
     GenLine,
     GenNps,
     GenOrder,
+    GenProduct,
     GenUser,
 )
 
@@ -53,6 +57,7 @@ class LoadReport:
     companies: int = 0
     deals: int = 0
     line_items: int = 0
+    products: int = 0
     tickets: int = 0
     feedback_submissions: int = 0
     owner_ids: dict[str, str] = field(default_factory=dict)
@@ -80,6 +85,11 @@ class Loader:
         self.state = state
         self.now = state.clock.now()
         self.report = LoadReport()
+        self.product_ids: dict[str, int] = {
+            r.props["hs_sku"]: r.id
+            for r in state.portal.stores["products"].records.values()
+            if r.props.get("hs_sku") and not r.archived
+        }
 
     def users(self, users: Iterable[GenUser]) -> None:
         stamp = iso_ms(self.now)
@@ -88,6 +98,13 @@ class Loader:
             self.state.owners.append(owner_json(user, owner_id, stamp))
             self.report.owner_ids[user.key] = owner_id
             self.report.owners += 1
+
+    def products(self, products: Iterable[GenProduct]) -> None:
+        """The product library, once: a sku already in the portal keeps its product."""
+        with self.state.portal.lock:
+            for product in products:
+                if product.sku not in self.product_ids:
+                    self.product_ids[product.sku] = self._insert("products", _product(product))
 
     def bundles(self, bundles: Iterable[AccountBundle]) -> LoadReport:
         for bundle in bundles:
@@ -104,7 +121,8 @@ class Loader:
             deal_ids[order.key] = deal
             self._link("deals", 5, deal, company)
             for line in order.lines:
-                self._link("line_items", 20, self._insert("line_items", _line(order, line)), deal)
+                item = self._insert("line_items", self._line(order, line))
+                self._link("line_items", 20, item, deal)
         for case in bundle.cases:
             props = {
                 "subject": case.subject,
@@ -121,6 +139,12 @@ class Loader:
         for answer in answers:
             submission = self._insert("feedback_submissions", answer)
             self._link("feedback_submissions", 928, submission, company)
+
+    def _line(self, order: GenOrder, line: GenLine) -> dict[str, str | None]:
+        props = _line(order, line)
+        product_id = self.product_ids.get(line.sku)
+        props["hs_product_id"] = None if product_id is None else str(product_id)
+        return props
 
     def _company(self, account: GenAccount) -> dict[str, str | None]:
         return {
@@ -165,6 +189,21 @@ class Loader:
 
     def _link(self, from_type: str, type_id: int, from_id: int, to_id: int) -> None:
         self.state.associations.add(associations.TYPES[(from_type, type_id)], from_id, to_id)
+
+
+def _product(product: GenProduct) -> dict[str, str | None]:
+    props: dict[str, str | None] = {
+        "name": product.name,
+        "description": f"{product.product} ({product.kind.replace('_', ' ')})",
+        "hs_sku": product.sku,
+        "price": format_decimal(product.list_price),
+        "hs_product_type": "service",
+        "brick_kind": product.kind,
+    }
+    if product.kind in RECURRING:
+        props["recurringbillingfrequency"] = "annually"
+        props["hs_recurring_billing_period"] = "P12M"
+    return props
 
 
 def _line(order: GenOrder, line: GenLine) -> dict[str, str | None]:

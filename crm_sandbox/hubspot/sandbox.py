@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from crm_sandbox._gen_catalog import PRODUCTS
 from crm_sandbox.calls import CallLedger
 from crm_sandbox.clock import SandboxClock
 from crm_sandbox.faults import FaultPlan
@@ -30,7 +31,7 @@ from crm_sandbox.hubspot.loader import Loader, LoadReport
 from crm_sandbox.hubspot.ratelimit import TIERS, RateLimiter
 from crm_sandbox.hubspot.schema import PortalSchema, load_schema
 from crm_sandbox.hubspot.store import Portal, Record
-from crm_sandbox.records import AccountBundle, Dataset, GenUser
+from crm_sandbox.records import AccountBundle, Dataset, GenProduct, GenUser
 
 DEFAULT_TOKEN = "pat-na1-sandbox-0000-renewal-sync"  # noqa: S105 - a sandbox token, no secret
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -81,14 +82,19 @@ class HubSpotSandbox:
         """Stream a generated dataset in (no API calls counted)."""
         from crm_sandbox.datagen import iter_accounts  # noqa: PLC0415 - optional heavy import
 
-        return self.load_bundles(dataset.users, iter_accounts(dataset))
+        return self.load_bundles(dataset.users, iter_accounts(dataset), dataset.products)
 
     def load_bundles(
-        self, users: Iterable[GenUser], bundles: Iterable[AccountBundle]
+        self,
+        users: Iterable[GenUser],
+        bundles: Iterable[AccountBundle],
+        products: Iterable[GenProduct] = PRODUCTS,
     ) -> LoadReport:
-        """The same as `load` for hand-built records (tests)."""
+        """The same as `load` for hand-built records (tests); the product library is the
+        generator's catalogue unless a test names its own."""
         loader = Loader(self.state)
         loader.users(users)
+        loader.products(products)
         return loader.bundles(bundles)
 
     def records(self, object_type: str, *, archived: bool = False) -> list[Record]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from contract_rules.settings import PricingMethod, RuleSettings
 from mappings import Mapping, read_one
 from mappings.streams import WRITTEN_PREFIX
 from sync.core.clock import Clock, utc_now
@@ -119,6 +120,14 @@ def _rules(settings: Settings, mapping: Mapping) -> Any:
     return settings.rules.model_copy(update={"upgrade_lines": mapping.settings.upgrade_lines})
 
 
+def priced_from(rules: RuleSettings, world: World) -> RuleSettings:
+    """`list` pricing reads the CRM's price book; the settings' `list_prices` table
+    overrides it sku by sku (a price agreed outside the CRM, a sku the book lacks)."""
+    if rules.pricing is not PricingMethod.LIST:
+        return rules
+    return rules.model_copy(update={"list_prices": world.list_prices() | rules.list_prices})
+
+
 def _mode(store: StateStore, crm: str, dry_run: bool) -> RunMode:
     """Full after a dry run: it moved the cursors without acting on what it pulled, so an
     incremental run would never evaluate the accounts those records touched."""
@@ -141,6 +150,7 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
         ctx = replace(ctx, mapping=pulled.mapping)  # narrowed when a mapped field has gone
         signal_pull = pull_signals(ctx, signals.port, signals.mapping) if signals else None
         result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
+        ctx = replace(ctx, rules=priced_from(ctx.rules, result.world))
         migrate_legacy_keys(ctx, result.world)
         accounts = None if full or _first_today(ctx) else _touched(ctx, result.world, pulled)
         if signals is not None and signal_pull is not None:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from collections.abc import Mapping as Map
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from contract_rules import Account, OrderStatus, OrderType, SubscriptionKey, group_orders
@@ -67,6 +68,17 @@ class World:
     readable: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     """Concept -> ids of the records that translated: their earlier errors are resolved."""
     _by_subscription: dict[SubscriptionKey, list[tuple[str, OrderRecord]]] | None = None
+
+    def list_prices(self) -> dict[str, Decimal]:
+        """The CRM's price book as yearly list prices by sku, for `pricing = "list"`.
+
+        Entries marked inactive are left out (the mapping's `price` filter usually keeps
+        them out already, e.g. Salesforce's active entries of the standard book)."""
+        return {
+            sku: price.unit_price
+            for sku, price in self.prices.items()
+            if price.is_active is not False
+        }
 
     def reset_indexes(self) -> None:
         """Forget the derived indexes after keys moved (`sync/pipeline/rekey.py`)."""

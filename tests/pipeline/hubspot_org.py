@@ -236,6 +236,10 @@ class HubSpotOrg(Org):
         loader._link("feedback_submissions", 928, submission, int(account_id))
         self.sandbox.state.search_cache.clear()
 
+    def person_changes_list_price(self, sku: str, yearly: Decimal) -> None:
+        product = next(r for r in self.sandbox.records("products") if r.props["hs_sku"] == sku)
+        self.person_updates("products", product.id, {"price": yearly})
+
     def person_clears_seat_counts(self, account_id: str) -> None:
         self.person_updates("companies", account_id, {"licensed_seats": "", "active_seats": ""})
 

@@ -197,6 +197,10 @@ class Org(ABC):
         """A CSAT answer (positive | neutral | negative) arrives from the survey tool."""
 
     @abstractmethod
+    def person_changes_list_price(self, sku: str, yearly: Decimal) -> None:
+        """The price book's yearly price of one sku changes (a product's price in HubSpot)."""
+
+    @abstractmethod
     def person_clears_seat_counts(self, account_id: str) -> None:
         """Blank the licensed and active seats: the usage part of health loses its data."""
 

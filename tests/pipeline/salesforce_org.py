@@ -198,6 +198,12 @@ class SalesforceOrg(Org):
             "Sentiment__c": sentiment.capitalize(), "Responded_At__c": at.isoformat(),
         })  # fmt: skip
 
+    def person_changes_list_price(self, sku: str, yearly: Decimal) -> None:
+        products = {r["Id"] for r in self.sandbox.records("Product2") if r["ProductCode"] == sku}
+        entry = next(r for r in self.sandbox.records("PricebookEntry")
+                     if r["Product2Id"] in products)  # fmt: skip
+        self.person_updates("PricebookEntry", entry["Id"], {"UnitPrice": float(yearly)})
+
     def person_clears_seat_counts(self, account_id: str) -> None:
         self.person_updates(
             "Account", account_id, {"Licensed_Seats__c": None, "Active_Seats__c": None}

@@ -226,3 +226,33 @@ def test_a_15_month_renewal_has_lines_summing_to_its_amount(make_org: MakeOrg) -
     org.reset_ledger()
     assert org.run(today=date(2026, 12, 1)).status == "succeeded"
     assert org.writes() == 0
+
+
+def test_list_pricing_reads_the_crm_price_book_and_the_settings_table_overrides_it(
+    make_org: MakeOrg,
+) -> None:
+    """`pricing = "list"` renews at today's price book: Salesforce's active standard
+    PricebookEntry, HubSpot's product library (a product's `price` per billing period,
+    https://developers.hubspot.com/docs/api-reference/latest/crm/objects/products/guide).
+    A sku in the settings' `list_prices` keeps the price agreed there.
+
+    The worked example after the book raises ANL-GROWTH to 13,200 and ANL-SEAT to 330, with
+    ANL-SEAT held at 315 in the settings: 13,200 less 10 % is 11,880.00; 20 seats at 315 less
+    5 % is 5,985.00; the usage pre-commitment renews as committed, 6,000.00. Total 23,865.00."""
+    org = make_org(orders=WORKED_EXAMPLE)
+    org.person_changes_list_price("ANL-GROWTH", D(13_200))
+    org.person_changes_list_price("ANL-SEAT", D(330))
+    rules = {"pricing": "list", "list_prices": {"ANL-SEAT": "315"}}
+    result = org.run(today=date(2026, 9, 1), rules=rules)
+    assert result.status == "succeeded", result.error
+    renewal = org.renewal("Analytics:2027-01-01")
+    assert renewal.amount == D("23865.00")
+    assert org.lines_total(renewal.id) == D("23865.00")
+    assert "13200.00" in renewal.ledger
+    assert "315.00" in renewal.ledger
+    org.reset_ledger()
+    assert org.run(today=date(2026, 9, 1), rules=rules).status == "succeeded"
+    assert org.writes() == 0
+    org.person_changes_list_price("ANL-GROWTH", D(12_000))  # the book moves back
+    assert org.run(today=date(2026, 9, 1), rules=rules).status == "succeeded"
+    assert org.renewal("Analytics:2027-01-01").amount == D("22785.00")

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from crm_sandbox._gen_catalog import PRODUCTS
 from crm_sandbox.hubspot import HubSpotSandbox
 from crm_sandbox.records import (
     AccountBundle,
@@ -28,7 +29,7 @@ def _order(key: str, order_type: str, amends: str | None, status: str = "closed_
     lines = (
         GenLine(
             f"{key}-L1",
-            "GROWTH",
+            "ANL-GROWTH",
             "plan",
             1,
             Decimal("12000"),
@@ -107,6 +108,27 @@ def test_a_bundle_becomes_hubspot_records_with_associations() -> None:
     assert (answer.props["hs_value"], answer.props["hs_response_group"]) == ("9", "PROMOTER")
     assert sandbox.associated_ids("feedback_submissions", answer.id, "companies") == [company.id]
     assert sandbox.ledger.total == 0
+
+
+def test_the_product_library_is_loaded_once_and_line_items_point_at_their_product() -> None:
+    """Products carry sku, yearly price and billing period; a line item of a catalogue sku
+    names its product in `hs_product_id`
+    (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/line-items/guide)."""
+    sandbox = HubSpotSandbox()
+    report = sandbox.load_bundles([USER], [_bundle()])
+    sandbox.load_bundles([], [])  # a second load keeps the library as it is
+    products = {r.props["hs_sku"]: r for r in sandbox.records("products")}
+    assert report.products == len(products) == len(PRODUCTS)
+    seat = products["ANL-SEAT"]
+    assert (seat.props["price"], seat.props["recurringbillingfrequency"]) == ("300", "annually")
+    assert seat.props["hs_recurring_billing_period"] == "P12M"
+    assert "recurringbillingfrequency" not in products["ANL-ONBOARDING"].props
+    items = sandbox.records("line_items")
+    linked = [i for i in items if i.props["hs_sku"] in products]
+    assert linked, "the bundle has catalogue skus"
+    for item in linked:
+        assert item.props["hs_product_id"] == str(products[item.props["hs_sku"]].id)
+    assert all("hs_product_id" not in i.props for i in items if i not in linked)
 
 
 def test_loaded_records_are_served(client, sandbox) -> None:
