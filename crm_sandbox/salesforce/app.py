@@ -17,13 +17,14 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from crm_sandbox.calls import CallLedger
 from crm_sandbox.faults import FaultKind, FaultRule, parse_fault
-from crm_sandbox.salesforce import collections, rows
+from crm_sandbox.salesforce import collections, rows, versions
 from crm_sandbox.salesforce.errors import ApiError, OAuthError, not_found
+from crm_sandbox.salesforce.identity import identity, identity_url, userinfo
 from crm_sandbox.salesforce.org import Org, Reply
 from crm_sandbox.salesforce.query import batch_size
 from crm_sandbox.server import drop_connection
@@ -31,6 +32,7 @@ from crm_sandbox.server import drop_connection
 if TYPE_CHECKING:
     from crm_sandbox.salesforce.auth import Sessions, TokenEndpoint
 
+_UNCOUNTED = ("/id/", "/services/oauth2/userinfo")  # identity calls need a session, no allowance
 TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 - a URL path, not a secret
 JSON_TYPE = "application/json;charset=UTF-8"
 _FAULT_BODIES = {
@@ -46,27 +48,42 @@ _FAULT_BODIES = {
 Handler = Callable[[Org, Request, dict[str, str]], Reply]
 
 
-def _routes(version: str) -> list[tuple[str, str, Handler]]:
-    data = f"/services/data/v{version}"
+class _VersionConverter(BaseConverter):
+    """One path segment naming an API version: `v59.0` or `latest` (checked by `versions`)."""
+
+    regex = r"v[0-9]+\.[0-9]+|latest"
+
+
+def _resources(org: Org, request: Request) -> Reply:
+    """The version's root: its resources, and the session's identity URL."""
+    data = f"/services/data/v{org.version}"
+    names = ("sobjects", "query", "queryAll", "limits", "composite", "search", "recent")
+    body: dict[str, str] = {name: f"{data}/{name}" for name in names}
+    body["identity"] = identity_url(
+        request.host_url.rstrip("/"), org.org_id, org.writer.current_user()
+    )
+    return Reply(200, body)
+
+
+def _routes() -> list[tuple[str, str, Handler]]:
+    data = "/services/data/<api:version>"
     q = "query"
     return [
+        ("GET", "/services/data", lambda o, r, a: Reply(200, versions.listing())),
+        ("GET", data, lambda o, r, a: _resources(o, r)),
         (
             "GET",
-            "/services/data",
-            lambda o, r, a: Reply(200, [{"label": "Spring '24", "url": data, "version": version}]),
+            "/id/<org_id>/<user_id>",
+            lambda o, r, a: Reply(
+                200,
+                identity(o, r.host_url.rstrip("/"), o.org_id, o.writer.current_user(), r.path),
+            ),
         ),
         (
             "GET",
-            data,
+            "/services/oauth2/userinfo",
             lambda o, r, a: Reply(
-                200,
-                {
-                    "sobjects": f"{data}/sobjects",
-                    "query": f"{data}/query",
-                    "queryAll": f"{data}/queryAll",
-                    "limits": f"{data}/limits",
-                    "composite": f"{data}/composite",
-                },
+                200, userinfo(o, r.host_url.rstrip("/"), o.org_id, o.writer.current_user())
             ),
         ),
         ("GET", f"{data}/limits", lambda o, r, a: rows.limits(o)),
@@ -190,11 +207,16 @@ class SalesforceApp:
         self.org, self.ledger, self.sessions, self.tokens = org, ledger, sessions, tokens
         self.handlers: dict[str, tuple[Handler, str]] = {}
         rules = []
-        for index, (method, path, handler) in enumerate(_routes(org.version)):
+        for index, (method, path, handler) in enumerate(_routes()):
             endpoint = f"r{index}"
             rules.append(Rule(path, methods=[method], endpoint=endpoint))
             self.handlers[endpoint] = (handler, _template(path))
-        self.urls = Map(rules, strict_slashes=False, merge_slashes=False)
+        self.urls = Map(
+            rules,
+            strict_slashes=False,
+            merge_slashes=False,
+            converters={"api": _VersionConverter},
+        )
         self._adapter = self.urls.bind("localhost")
 
     def __call__(
@@ -217,11 +239,23 @@ class SalesforceApp:
             self.ledger.record(request.method, "(unmatched)")
             return self.error_response(not_found(), counted=False)
         handler, template = self.handlers[str(endpoint)]
-        self.ledger.record(request.method, template)
-        return self.api(request, handler, dict(args), counted=path != "/services/data")
+        args = dict(args)
+        version = versions.resolve(args.pop("version", f"v{self.org.version}"))
+        if version is None:  # a version this org does not serve
+            self.ledger.record(request.method, "(unmatched)")
+            return self.error_response(not_found(), counted=False)
+        self.ledger.record(request.method, template.replace("{api:version}", f"v{version}"))
+        counted = path != "/services/data" and not path.startswith(_UNCOUNTED)
+        return self.api(request, handler, args, version, counted=counted)
 
     def api(
-        self, request: Request, handler: Handler, args: dict[str, str], *, counted: bool
+        self,
+        request: Request,
+        handler: Handler,
+        args: dict[str, str],
+        version: str,
+        *,
+        counted: bool,
     ) -> Response:
         faults = self.org.faults.fire(request.method, request.path)
         kinds = {rule.kind: rule for rule in faults}
@@ -233,10 +267,12 @@ class SalesforceApp:
             if FaultKind.EXPIRED_SESSION in kinds:
                 self.sessions.revoke(request.headers.get("Authorization"))
             user = self.sessions.run_as
-            if counted:  # everything but the versions list needs a session and is counted
+            if request.path.rstrip("/") != "/services/data":  # the versions list is public
                 user = self.sessions.user_for(request.headers.get("Authorization"))
+            if counted:
                 self.org.allowance.consume()
             with self.org.store.lock:
+                self.org.use_version(version)
                 self.org.writer.current_user = lambda: user
                 reply = handler(self.org, request, args)
         except ApiError as error:

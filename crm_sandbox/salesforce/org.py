@@ -32,6 +32,13 @@ class Org:
     clock: SandboxClock
     faults: FaultPlan
     version: str
+    """The API version of the request being answered (every version from v31.0 is served)."""
+    org_id: str = ""
+
+    def use_version(self, version: str) -> None:
+        """Answer this request in `version`: record URLs and query locators carry it."""
+        self.version = version
+        self.queries.version = version
 
     def url(self, sobject: str, record_id: str) -> str:
         return f"/services/data/v{self.version}/sobjects/{sobject}/{record_id}"

@@ -91,6 +91,7 @@ class SalesforceSandbox:
             self.clock,
             self.faults,
             api_version,
+            self.org_id,
         )
         self.app = SalesforceApp(self.org, self.ledger, self.sessions, tokens)
 
