@@ -51,10 +51,19 @@ def _type_of(org: Org, record: dict[str, Any]) -> str:
     return org.writer.object(str(kind)).name
 
 
+def value_of(record: dict[str, Any], name: str) -> Any:
+    """A field of a request record by its API name, in any case: Salesforce reads `id`,
+    `ID` and `Id` alike (field names are case-insensitive in request bodies)."""
+    if name in record:
+        return record[name]
+    wanted = name.lower()
+    return next((v for k, v in record.items() if k.lower() == wanted), None)
+
+
 def _lock_target(record: dict[str, Any]) -> str:
     for key in ("Id", "AccountId", "OpportunityId", "WhatId"):
-        if isinstance(record.get(key), str):
-            return str(record[key])
+        if isinstance(value := value_of(record, key), str):
+            return value
     return ""
 
 
@@ -97,7 +106,8 @@ def run_batch(
 def _one(
     org: Org, record: dict[str, Any], locked: bool, op: Operation, upsert: bool
 ) -> dict[str, Any]:
-    record_id = record.get("Id") if isinstance(record.get("Id"), str) else None
+    given = value_of(record, "Id")
+    record_id = given if isinstance(given, str) else None
     if locked:
         message = (
             f"unable to obtain exclusive access to this record or 1 records: {_lock_target(record)}"
@@ -127,7 +137,7 @@ def create(org: Org, method: str, path: str, body: Any) -> Reply:
     records, all_or_none = _records(body)
     for record in records:
         _type_of(org, record)
-        if "Id" in record:
+        if value_of(record, "Id") is not None:
             raise ApiError(
                 400, "INVALID_FIELD", "Id field should not be specified in the sobject data."
             )
@@ -145,7 +155,7 @@ def update(org: Org, method: str, path: str, body: Any) -> Reply:
         _type_of(org, record)
 
     def op(record: dict[str, Any]) -> tuple[str | None, bool | None]:
-        record_id = record.get("Id")
+        record_id = value_of(record, "Id")
         if not isinstance(record_id, str) or not record_id:
             raise RecordFailure("MISSING_ARGUMENT", "Id not specified in an update call")
         obj = org.writer.object(_type_of(org, record))

@@ -20,6 +20,7 @@ from typing import Any
 from crm_sandbox.salesforce.errors import ApiError
 from crm_sandbox.salesforce.ids import checksum
 from crm_sandbox.salesforce.schema import Schema
+from crm_sandbox.salesforce.soql_aggregate import aggregate_records
 from crm_sandbox.salesforce.soql_eval import Plan, plan, project, sort_rows
 from crm_sandbox.salesforce.soql_parser import parse
 from crm_sandbox.salesforce.store import Row, Store
@@ -47,19 +48,25 @@ def batch_size(header: str | None) -> int:
 
 
 class QueryService:
-    def __init__(self, schema: Schema, store: Store, version: str) -> None:
+    def __init__(
+        self, schema: Schema, store: Store, version: str, fiscal_year_start_month: int = 1
+    ) -> None:
         self.schema = schema
         self.store = store
         self.version = version
+        self.fiscal_year_start_month = fiscal_year_start_month
         self._cursors: OrderedDict[str, Cursor] = OrderedDict()
         self._numbers = itertools.count(1)
 
     def run(self, soql: str, *, include_deleted: bool, batch: int, today: date) -> dict[str, Any]:
         query = parse(soql)
-        plan_ = plan(query, self.schema, self.store, today)
+        plan_ = plan(query, self.schema, self.store, today, self.fiscal_year_start_month)
         rows = plan_.rows(self.store, include_deleted)
         if query.count:
             return {"totalSize": len(rows), "done": True, "records": []}
+        if query.aggregated:
+            records = aggregate_records(plan_, rows, self.schema, self.store)
+            return {"totalSize": len(records), "done": True, "records": records}
         sort_rows(rows, plan_, self.schema, self.store)
         start = query.offset or 0
         end = start + query.limit if query.limit is not None else None

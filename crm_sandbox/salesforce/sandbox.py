@@ -49,6 +49,7 @@ class SalesforceSandbox:
         jwt_public_key: str | bytes | None = None,
         schema_path: Path | None = None,
         amount_rollup: bool = True,
+        fiscal_year_start_month: int = 1,
     ) -> None:
         self.clock = clock or SandboxClock.wall()
         self.ledger = CallLedger()
@@ -81,7 +82,7 @@ class SalesforceSandbox:
             public_key=load_public_key(jwt_public_key) if jwt_public_key else None,
             now=lambda: datetime.now(UTC),
         )
-        queries = QueryService(self.schema, self.store, api_version)
+        queries = QueryService(self.schema, self.store, api_version, fiscal_year_start_month)
         self.org = Org(
             self.schema,
             self.store,

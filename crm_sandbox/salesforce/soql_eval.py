@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from crm_sandbox.salesforce.errors import ApiError
@@ -25,6 +25,7 @@ from crm_sandbox.salesforce.schema import (
     ObjectDef,
     Schema,
 )
+from crm_sandbox.salesforce.soql_dates import DayRange, day_range
 from crm_sandbox.salesforce.soql_parser import (
     BoolOp,
     Compare,
@@ -33,6 +34,7 @@ from crm_sandbox.salesforce.soql_parser import (
     Literal,
     Not,
     Query,
+    SemiJoin,
     located_error,
 )
 from crm_sandbox.salesforce.store import Row, Store
@@ -97,14 +99,16 @@ class Plan:
         ]  # fmt: skip
 
 
-def plan(query: Query, schema: Schema, store: Store, today: date) -> Plan:
+def plan(
+    query: Query, schema: Schema, store: Store, today: date, fiscal_start_month: int = 1
+) -> Plan:
     obj = schema.get(query.sobject)
     if obj is None:
         raise located_error(
             "INVALID_TYPE", query.text, query.sobject_pos, _NO_TYPE.format(name=query.sobject)
         )
     fields = [resolve(obj, ref, query, schema) for ref in query.fields]
-    compiler = _Compiler(obj, query, schema, store, today)
+    compiler = _Compiler(obj, query, schema, store, today, fiscal_start_month)
     predicate = compiler.compile(query.where) if query.where is not None else _always
     if query.offset is not None and query.offset > MAX_OFFSET:
         raise ApiError(
@@ -192,6 +196,8 @@ def _id_hint(where: Expr | None) -> set[str] | None:
             and len(item.field.path) == 1
             and item.field.path[0].lower() == "id"
         ):
+            if isinstance(item.value, SemiJoin):
+                continue
             values = item.value if isinstance(item.value, tuple) else (item.value,)
             if item.op in {"=", "IN"} and all(v.kind == "string" for v in values):
                 return {full for v in values if (full := to18(str(v.value)))}
@@ -199,10 +205,17 @@ def _id_hint(where: Expr | None) -> set[str] | None:
 
 
 class _Compiler:
-    def __init__(
-        self, obj: ObjectDef, query: Query, schema: Schema, store: Store, today: date
+    def __init__(  # noqa: PLR0917 - the query's whole context
+        self,
+        obj: ObjectDef,
+        query: Query,
+        schema: Schema,
+        store: Store,
+        today: date,
+        fiscal_start_month: int,
     ) -> None:
         self.obj, self.query, self.schema, self.store, self.today = obj, query, schema, store, today
+        self.fiscal_start_month = fiscal_start_month
 
     def compile(self, expr: Expr) -> Predicate:
         if isinstance(expr, BoolOp):
@@ -227,13 +240,19 @@ class _Compiler:
                 else value
             )
 
-        if isinstance(expr.value, tuple):
-            wanted = {self.literal(resolved.leaf, v) for v in expr.value}
+        if isinstance(expr.value, SemiJoin | tuple):
+            if isinstance(expr.value, SemiJoin):
+                wanted = self.semi_join(resolved, expr.value)
+            else:
+                wanted = {self.literal(resolved.leaf, v) for v in expr.value}
             if expr.op == "IN":
                 return lambda row: get(row) in wanted
             return lambda row: get(row) not in wanted
-        if expr.value.kind == "dateliteral" and resolved.leaf.type == "datetime":
-            return _day_range(get, expr.op, self._day(expr.value.value))
+        if expr.value.kind == "dateliteral" and resolved.leaf.type in {"date", "datetime"}:
+            if expr.op == "LIKE":
+                raise self._type_error(resolved.leaf, expr.value)
+            days = self._range(expr.value.value)
+            return _in_days(get, expr.op, days, timed=resolved.leaf.type == "datetime")
         value = self.literal(resolved.leaf, expr.value)
         if expr.op == "LIKE":
             pattern = _like(str(expr.value.value or ""))
@@ -260,13 +279,44 @@ class _Compiler:
         if kind == "boolean" and lit.kind == "bool":
             return lit.value
         if kind == "date" and lit.kind in {"date", "dateliteral"}:
-            return lit.value.isoformat() if lit.kind == "date" else self._day(lit.value).isoformat()
+            day = lit.value if lit.kind == "date" else self._range(lit.value)[0]
+            return day.isoformat()
         if kind == "datetime" and lit.kind == "datetime":
             return format_datetime(lit.value)
         raise self._type_error(leaf, lit)
 
-    def _day(self, name: str) -> date:
-        return self.today + timedelta(days={"TODAY": 0, "YESTERDAY": -1, "TOMORROW": 1}[name])
+    def _range(self, literal: tuple[str, int | None]) -> DayRange:
+        name, count = literal
+        return day_range(name, count, self.today, self.fiscal_start_month)
+
+    def semi_join(self, outer: Resolved, join: SemiJoin) -> set[Any]:
+        """The ids the inner query selects (one id or reference field, live rows only)."""
+        inner = join.query
+        if outer.leaf.type not in ID_TYPES:
+            raise located_error(
+                "INVALID_FIELD",
+                self.query.text,
+                join.pos,
+                "The left operand of a semi join must be an Id or a reference field",
+            )
+        if inner.aggregated or inner.count or len(inner.fields) != 1:
+            raise located_error(
+                "MALFORMED_QUERY",
+                self.query.text,
+                join.pos,
+                "a semi join sub-select selects exactly one Id or reference field",
+            )
+        sub = plan(inner, self.schema, self.store, self.today, self.fiscal_start_month)
+        (selected,) = sub.fields
+        if selected.leaf.type not in ID_TYPES:
+            raise located_error(
+                "INVALID_FIELD",
+                self.query.text,
+                join.pos,
+                "The selected field in a semi join sub-select must be an Id or a reference field",
+            )
+        rows = sub.rows(self.store, include_deleted=False)
+        return {value for row in rows if (value := selected.get(row, self.store)) is not None}
 
     def _type_error(self, leaf: FieldDef, lit: Literal) -> ApiError:
         expected = {"datetime": "dateTime", "reference": "id"}.get(leaf.type, leaf.type)
@@ -295,10 +345,15 @@ def _operator(get: Callable[[Row], Any], op: str, value: Any) -> Predicate:
     return lambda row: (v := get(row)) is not None and test(v)
 
 
-def _day_range(get: Callable[[Row], Any], op: str, day: date) -> Predicate:
-    """TODAY etc. against a date-time: the whole UTC day, as SOQL date literals mean."""
-    start = format_datetime(datetime.combine(day, time(), UTC))
-    end = format_datetime(datetime.combine(day + timedelta(days=1), time(), UTC))
+def _in_days(get: Callable[[Row], Any], op: str, days: DayRange, *, timed: bool) -> Predicate:
+    """A date literal against a date or date-time: whole UTC days [start, end); `=` inside,
+    `<` before the start, `>` from the end on."""
+    first, after = days
+    if timed:
+        start = format_datetime(datetime.combine(first, time(), UTC))
+        end = format_datetime(datetime.combine(after, time(), UTC))
+    else:
+        start, end = first.isoformat(), after.isoformat()
     tests: dict[str, Callable[[str], bool]] = {
         "=": lambda v: start <= v < end,
         "!=": lambda v: not start <= v < end,

@@ -43,6 +43,7 @@ _PATTERNS = [
     (Tok.DATETIME, re.compile(_DATETIME)),
     (Tok.DATE, re.compile(r"\d{4}-\d{2}-\d{2}(?![\d:T])")),
     (Tok.NUMBER, re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?![\w.])")),
+    (Tok.IDENT, re.compile(r"[A-Za-z_][A-Za-z0-9_]*:\d+")),  # a date literal: LAST_N_DAYS:30
     (Tok.IDENT, re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")),
     (Tok.OP, re.compile(r"!=|<>|<=|>=|=|<|>")),
 ]

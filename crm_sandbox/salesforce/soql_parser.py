@@ -2,19 +2,24 @@
 
 Grammar (keywords case-insensitive):
 
-    query    := SELECT items FROM name [WHERE cond] [ORDER BY order (, order)*]
-                [LIMIT int] [OFFSET int]
-    items    := COUNT() | path (, path)*
+    query    := SELECT items FROM name [WHERE cond] [GROUP BY path (, path)*]
+                [ORDER BY order (, order)*] [LIMIT int] [OFFSET int]
+    items    := COUNT() | item (, item)*
+    item     := path | aggregate [alias]
+    aggregate:= (COUNT | COUNT_DISTINCT | SUM | AVG | MIN | MAX) ( [path] )
     cond     := unary (AND unary)* | unary (OR unary)*
     unary    := NOT unary | ( cond ) | path op value | path [NOT] IN ( value, ... )
+                | path [NOT] IN ( SELECT path FROM name [WHERE cond] )     -- a semi-join
                 | path LIKE string
+    value    := string | number | date | datetime | NULL | TRUE | FALSE
+                | date literal (TODAY, LAST_N_DAYS:n, THIS_FISCAL_YEAR... see soql_dates)
     order    := path [ASC|DESC] [NULLS FIRST|LAST]
 
 Vendor quirk kept on purpose: SOQL refuses AND and OR mixed at one level without
 parentheses ("a AND b OR c" is MALFORMED_QUERY), so this parser does too. Errors carry the
 real message layout: the query, a caret under the column, "ERROR at Row:1:Column:N".
-Everything outside the grammar (GROUP BY, sub-queries, aggregates but COUNT(), TYPEOF,
-FOR UPDATE, WITH, USING SCOPE) is MALFORMED_QUERY.
+Everything outside the grammar (HAVING, GROUP BY ROLLUP/CUBE, parent-to-child sub-queries,
+TYPEOF, FOR UPDATE, WITH, USING SCOPE) is MALFORMED_QUERY.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crm_sandbox.salesforce.errors import ApiError
+from crm_sandbox.salesforce.soql_dates import is_date_literal, needs_number
 from crm_sandbox.salesforce.soql_lexer import Tok, Token, tokenize
 
-DATE_LITERALS = frozenset({"TODAY", "YESTERDAY", "TOMORROW"})
+AGGREGATES = frozenset({"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"})
 COMPARISONS = frozenset({"=", "!=", "<>", "<", "<=", ">", ">="})
 _RESERVED = frozenset(
     {"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "LIMIT",
@@ -54,10 +60,28 @@ class Literal:
 
 
 @dataclass(frozen=True, slots=True)
+class Aggregate:
+    """COUNT(Id), SUM(Amount) total...: named by its alias, else expr0, expr1... in order."""
+
+    func: str
+    field: FieldRef | None
+    alias: str | None
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class SemiJoin:
+    """`Id IN (SELECT AccountId FROM Opportunity WHERE ...)`: the ids the inner query selects."""
+
+    query: Query
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
 class Compare:
     field: FieldRef
     op: str  # = != < <= > >= LIKE IN NOT IN
-    value: Literal | tuple[Literal, ...]
+    value: Literal | tuple[Literal, ...] | SemiJoin
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +116,13 @@ class Query:
     order_by: tuple[OrderItem, ...]
     limit: int | None
     offset: int | None
+    select: tuple[FieldRef | Aggregate, ...] = ()
+    group_by: tuple[FieldRef, ...] = ()
+
+    @property
+    def aggregated(self) -> bool:
+        """An AggregateResult query: any aggregate function, or GROUP BY."""
+        return bool(self.group_by) or any(isinstance(i, Aggregate) for i in self.select)
 
 
 def located_error(code: str, text: str, pos: int, message: str) -> ApiError:
@@ -150,40 +181,101 @@ class _Parser:
     # -- grammar ------------------------------------------------------------------------
 
     def query(self) -> Query:
+        query = self.statement()
+        if self.tok.kind is not Tok.EOF:
+            raise self.error()
+        return query
+
+    def statement(self) -> Query:
         self.expect_word("SELECT")
-        fields, count = self.select_items()
+        select, count = self.select_items()
         self.expect_word("FROM")
         name_tok = self.expect(Tok.IDENT)
         if "." in name_tok.text or name_tok.text.upper() in _RESERVED:
             raise self.error(name_tok)
         where = self.expression() if self.accept_word("WHERE") else None
+        group_by = self.group_by() if self.accept_word("GROUP") else ()
         order_by = self.order_by() if self.accept_word("ORDER") else ()
         limit = self.integer() if self.accept_word("LIMIT") else None
         offset = self.integer() if self.accept_word("OFFSET") else None
-        if self.tok.kind is not Tok.EOF:
-            raise self.error()
+        fields = tuple(item for item in select if isinstance(item, FieldRef))
+        if group_by or len(fields) < len(select):
+            grouped = {ref.dotted.lower() for ref in group_by}
+            for ref in fields:
+                if ref.dotted.lower() not in grouped:
+                    raise located_error(
+                        "MALFORMED_QUERY",
+                        self.text,
+                        ref.pos,
+                        f"Field must be grouped or aggregated: {ref.path[-1]}",
+                    )
         return Query(
-            self.text, fields, count, name_tok.text, name_tok.pos, where, order_by, limit, offset
+            self.text,
+            fields,
+            count,
+            name_tok.text,
+            name_tok.pos,
+            where,
+            order_by,
+            limit,
+            offset,
+            select,
+            group_by,
         )
 
-    def select_items(self) -> tuple[tuple[FieldRef, ...], bool]:
-        if self.tok.is_word("COUNT") and self.tokens[self.index + 1].kind is Tok.LPAREN:
+    def select_items(self) -> tuple[tuple[FieldRef | Aggregate, ...], bool]:
+        after = self.tokens[self.index + 1 : self.index + 3]
+        if (
+            self.tok.is_word("COUNT")
+            and [t.kind for t in after] == [Tok.LPAREN, Tok.RPAREN]
+            and self.tokens[self.index + 3].is_word("FROM")
+        ):
             self.advance()
             self.advance()
-            self.expect(Tok.RPAREN)
+            self.advance()
             return (), True
+        items = [self.select_item()]
+        while self.tok.kind is Tok.COMMA:
+            self.advance()
+            items.append(self.select_item())
+        return tuple(items), False
+
+    def select_item(self) -> FieldRef | Aggregate:
+        token = self.tok
+        nxt = self.tokens[self.index + 1]
+        if not (token.kind is Tok.IDENT and token.text.upper() in AGGREGATES) or (
+            nxt.kind is not Tok.LPAREN
+        ):
+            return self.path()
+        self.advance()
+        self.advance()
+        field = None
+        if self.tok.kind is not Tok.RPAREN:
+            field = self.path()
+        elif token.text.upper() != "COUNT":
+            raise self.error()
+        self.expect(Tok.RPAREN)
+        alias = None
+        if self.tok.kind is Tok.IDENT and self.tok.text.upper() not in _RESERVED:
+            alias = self.advance().text
+        return Aggregate(token.text.upper(), field, alias, token.pos)
+
+    def group_by(self) -> tuple[FieldRef, ...]:
+        self.expect_word("BY")
+        if self.tok.is_word("ROLLUP", "CUBE"):
+            raise self.error()
         items = [self.path()]
         while self.tok.kind is Tok.COMMA:
             self.advance()
             items.append(self.path())
-        return tuple(items), False
+        return tuple(items)
 
     def path(self) -> FieldRef:
         token = self.tok
         if token.kind is not Tok.IDENT or token.text.upper() in _RESERVED:
             raise self.error()
         self.advance()
-        if self.tok.kind is Tok.LPAREN:  # an aggregate or FIELDS(): outside the subset
+        if self.tok.kind is Tok.LPAREN:  # FIELDS(), or an aggregate in WHERE: outside the subset
             raise self.error(self.tok)
         parts = tuple(token.text.split("."))
         if len(parts) > 3:
@@ -235,10 +327,13 @@ class _Parser:
             return Compare(ref, "NOT IN" if negate else "IN", self.value_list())
         raise self.error()
 
-    def value_list(self) -> tuple[Literal, ...]:
+    def value_list(self) -> tuple[Literal, ...] | SemiJoin:
         self.expect(Tok.LPAREN)
-        if self.tok.is_word("SELECT"):  # semi-joins are outside the subset
-            raise self.error()
+        if self.tok.is_word("SELECT"):
+            pos = self.tok.pos
+            inner = self.statement()
+            self.expect(Tok.RPAREN)
+            return SemiJoin(inner, pos)
         values = [self.value()]
         while self.tok.kind is Tok.COMMA:
             self.advance()
@@ -262,8 +357,12 @@ class _Parser:
             return Literal("null", None, token.text, token.pos)
         if word in {"TRUE", "FALSE"}:
             return Literal("bool", word == "TRUE", token.text, token.pos)
-        if word in DATE_LITERALS:
-            return Literal("dateliteral", word, token.text, token.pos)
+        name, colon, number = word.partition(":")
+        if is_date_literal(name) and (bool(colon) == needs_number(name)):
+            if colon and not number.isdigit():
+                raise self.error(token)
+            count = int(number) if colon else None
+            return Literal("dateliteral", (name, count), token.text, token.pos)
         raise self.error(token)
 
     def order_by(self) -> tuple[OrderItem, ...]:

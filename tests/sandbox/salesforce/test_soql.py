@@ -48,7 +48,7 @@ def test_literals_of_every_kind() -> None:
     assert values[1].value == Decimal("-1.5")  # type: ignore[union-attr]
     assert values[2].value == date(2026, 2, 3)  # type: ignore[union-attr]
     assert values[3].value == datetime(2026, 1, 1, tzinfo=UTC)  # type: ignore[union-attr]
-    assert [values[4].value, values[5].value, values[6].value] == [False, None, "TODAY"]  # type: ignore[union-attr]
+    assert [values[4].value, values[5].value, values[6].value] == [False, None, ("TODAY", None)]  # type: ignore[union-attr]
 
 
 def test_format_soql_output_parses() -> None:
@@ -82,9 +82,12 @@ def test_not_and_not_in() -> None:
         "SELECT Id FROM Account WHERE",
         "SELECT Id FROM Account WHERE Name = 'a' AND Type = 'b' OR Type = 'c'",  # mixing needs ( )
         "SELECT Id FROM Account GROUP BY Name",
-        "SELECT COUNT(Id) FROM Account",
+        "SELECT Id, COUNT(Id) FROM Account",  # a field neither grouped nor aggregated
+        "SELECT Name, COUNT(Id) FROM Account GROUP BY ROLLUP(Name)",
+        "SELECT Name, COUNT(Id) FROM Account GROUP BY Name HAVING COUNT(Id) > 1",
         "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
-        "SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Opportunity)",
+        "SELECT Id FROM Account WHERE CreatedDate = LAST_N_DAYS",  # needs its :n
+        "SELECT Id FROM Account WHERE CreatedDate = THIS_MONTH:2",  # takes none
         "SELECT Id FROM Account WHERE Name = 'unterminated",
         "SELECT Id FROM Account LIMIT 'ten'",
         "SELECT Id FROM Account WHERE Name LIKE 5",
