@@ -14,7 +14,8 @@ import pytest
 import mappings
 from crm_sandbox.salesforce import SalesforceSandbox
 from mappings import load_text
-from tests.pipeline.conftest import TODAY, salesforce_sandbox
+from tests.pipeline.conftest import salesforce_sandbox
+from tests.pipeline.orgs import TODAY
 from tests.pipeline.salesforce_org import SalesforceOrg
 
 DEFAULT = Path(mappings.__file__).parent / "defaults" / "salesforce.yaml"
