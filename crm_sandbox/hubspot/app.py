@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from crm_sandbox.calls import CallLedger
 from crm_sandbox.faults import FaultKind, FaultRule, parse_fault
-from crm_sandbox.hubspot import associations, batch, objects, properties, search
+from crm_sandbox.hubspot import associations, batch, objects, pipelines, properties, search
 from crm_sandbox.hubspot.auth import TokenBook, expired_token
 from crm_sandbox.hubspot.context import ApiRequest, Reply, State
 from crm_sandbox.hubspot.errors import CorrelationIds, HubSpotError, validation
@@ -61,6 +61,14 @@ ROUTES: list[tuple[str, str, Handler, bool]] = [
     ),
     ("/crm/v3/owners/", "GET", properties.list_owners, False),
     ("/crm/v3/owners/<owner_id>", "GET", properties.get_owner, False),
+    ("/crm/v3/pipelines/<object_type>", "GET", pipelines.list_pipelines, False),
+    ("/crm/v3/pipelines/<object_type>/<pipeline_id>", "GET", pipelines.get_pipeline, False),
+    (
+        "/crm/v3/pipelines/<object_type>/<pipeline_id>/stages",
+        "GET",
+        pipelines.list_stages,
+        False,
+    ),
     (
         "/crm/v4/objects/<from_object_type>/<from_object_id>/associations/default/<to_object_type>/<to_object_id>",
         "PUT",

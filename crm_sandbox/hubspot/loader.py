@@ -6,7 +6,10 @@ The mapping is the one a RevOps admin would set up by hand:
   the key a Salesforce account can share); deals and line items carry no `renewal_sync_key`:
   that property marks what renewal-sync itself wrote, and a generated deal is a person's;
 - orders -> deals in the default sales pipeline: closed_won -> `closedwon`, open ->
-  `contractsent`, closed_lost -> `closedlost`; contract dates as date properties (midnight UTC);
+  `contractsent`, closed_lost -> `closedlost`; a high-touch account's deals are in the second
+  pipeline, "Enterprise" (`75330913`), whose numeric stages say won and lost only in their
+  metadata (Signed `104710024`, Proposal `104710022`, Not renewed `104710025`); contract
+  dates as date properties (midnight UTC);
   a renewal names the deal it renews in `renewed_deal_id`, other amendments the deal they amend
   in `amended_deal_id`; `amount` is the order's yearly value after discounts;
 - products -> the product library (`hs_sku`, yearly `price` of recurring kinds,
@@ -46,6 +49,8 @@ from crm_sandbox.records import (
 )
 
 STAGES = {"closed_won": "closedwon", "open": "contractsent", "closed_lost": "closedlost"}
+ENTERPRISE = "75330913"  # the portal's second deal pipeline: high-touch accounts' deals
+ENTERPRISE_STAGES = {"closed_won": "104710024", "open": "104710022", "closed_lost": "104710025"}
 PRIORITIES = {"urgent": "URGENT", "high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
 RECURRING = {"plan", "subscription"}
 FIRST_OWNER_ID = 70_000_001
@@ -161,12 +166,13 @@ class Loader:
         self, account: GenAccount, order: GenOrder, deal_ids: dict[str, int]
     ) -> dict[str, str | None]:
         amends = str(deal_ids[order.amends_key]) if order.amends_key in deal_ids else None
+        enterprise = account.segment == "high_touch"
         return {
             "dealname": order.name,
             "amount": format_decimal(sum((_line_value(line) for line in order.lines), Decimal(0))),
             "closedate": _midnight(order.close_date),
-            "dealstage": STAGES[order.status],
-            "pipeline": "default",
+            "dealstage": (ENTERPRISE_STAGES if enterprise else STAGES)[order.status],
+            "pipeline": ENTERPRISE if enterprise else "default",
             "hubspot_owner_id": self.report.owner_ids.get(account.owner_key),
             "dealtype": "newbusiness" if order.order_type == "new" else "existingbusiness",
             "closed_lost_reason": "Customer declined" if order.status == "closed_lost" else None,

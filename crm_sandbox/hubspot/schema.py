@@ -119,12 +119,19 @@ class Stage:
     won: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """A deal or ticket pipeline: its id, label and stages in display order."""
+
+    id: str
+    label: str
+    stages: tuple[Stage, ...]
+
+
 class PortalSchema:
     """Objects and properties of the emulated portal; thread-safe for runtime changes."""
 
-    def __init__(
-        self, objects: dict[str, ObjectSchema], pipelines: dict[str, dict[str, list[Stage]]]
-    ):
+    def __init__(self, objects: dict[str, ObjectSchema], pipelines: dict[str, dict[str, Pipeline]]):
         self._lock = threading.Lock()
         self.objects = objects
         self.pipelines = pipelines
@@ -156,10 +163,8 @@ class PortalSchema:
             return props[name]
 
     def stage(self, object_type: str, pipeline: str, stage_id: str) -> Stage | None:
-        for stage in self.pipelines.get(object_type, {}).get(pipeline, []):
-            if stage.id == stage_id:
-                return stage
-        return None
+        found = self.pipelines.get(object_type, {}).get(pipeline)
+        return next((s for s in found.stages if s.id == stage_id), None) if found else None
 
 
 def load_schema(text: str | None = None) -> PortalSchema:
@@ -170,7 +175,12 @@ def load_schema(text: str | None = None) -> PortalSchema:
     objects = {name: _object(name, spec) for name, spec in raw["objects"].items()}
     pipelines = {
         obj: {
-            pid: [Stage(**{**s, "id": str(s["id"])}) for s in stages] for pid, stages in p.items()
+            str(pid): Pipeline(
+                str(pid),
+                spec["label"],
+                tuple(Stage(**{**s, "id": str(s["id"])}) for s in spec["stages"]),
+            )
+            for pid, spec in p.items()
         }
         for obj, p in raw.get("pipelines", {}).items()
     }

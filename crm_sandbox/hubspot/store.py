@@ -22,6 +22,7 @@ from decimal import Decimal
 from crm_sandbox.hubspot.schema import (
     ObjectSchema,
     PortalSchema,
+    Stage,
     format_decimal,
     iso_ms,
     parse_moment,
@@ -54,10 +55,18 @@ class Record:
         return body
 
 
+StageOf = Callable[[str, str], Stage | None]  # (pipeline, stage id) -> the stage
+
+
+def _no_stage(pipeline: str, stage_id: str) -> Stage | None:
+    return None
+
+
 @dataclass(slots=True)
 class ObjectStore:
     schema: ObjectSchema
     next_id: Callable[[], int]
+    stage_of: StageOf = _no_stage
     records: dict[int, Record] = field(default_factory=dict)
     unique: dict[str, dict[str, int]] = field(default_factory=dict)
     ids: list[int] = field(default_factory=list)
@@ -116,7 +125,7 @@ class ObjectStore:
         record.updated_at = now
         record.props["hs_object_id"] = str(record.id)
         record.props["hs_lastmodifieddate"] = iso_ms(now)
-        derive(self.schema.name, record.props)
+        derive(self.schema.name, record.props, self.stage_of)
         self._index(record)
 
     def archive(self, record: Record, now: datetime) -> None:
@@ -163,8 +172,12 @@ class Portal:
         self.schema = schema
         self._ids = itertools.count(FIRST_ID)
         self.stores = {
-            name: ObjectStore(obj, self._next_id) for name, obj in schema.objects.items()
+            name: ObjectStore(obj, self._next_id, self._stages(name))
+            for name, obj in schema.objects.items()
         }
+
+    def _stages(self, object_type: str) -> StageOf:
+        return lambda pipeline, stage_id: self.schema.stage(object_type, pipeline, stage_id)
 
     def _next_id(self) -> int:
         return next(self._ids)
@@ -173,16 +186,22 @@ class Portal:
 # ---- values HubSpot calculates ------------------------------------------------------------
 
 
-def derive(object_type: str, props: dict[str, str]) -> None:
+def derive(object_type: str, props: dict[str, str], stage_of: StageOf = _no_stage) -> None:
+    if object_type == "deals":
+        _deal(props, stage_of)
+        return
     deriver = _DERIVERS.get(object_type)
     if deriver is not None:
         deriver(props)
 
 
-def _deal(props: dict[str, str]) -> None:
-    stage = props.get("dealstage")
-    props["hs_is_closed"] = "true" if stage in {"closedwon", "closedlost"} else "false"
-    props["hs_is_closed_won"] = "true" if stage == "closedwon" else "false"
+def _deal(props: dict[str, str], stage_of: StageOf) -> None:
+    """hs_is_closed and hs_is_closed_won follow the stage's metadata in the deal's pipeline
+    (a deal without a pipeline is in `default`)."""
+    stage = stage_of(props.get("pipeline") or "default", props.get("dealstage", ""))
+    closed = stage is not None and stage.closed
+    props["hs_is_closed"] = "true" if closed else "false"
+    props["hs_is_closed_won"] = "true" if closed and stage is not None and stage.won else "false"
 
 
 _PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "per_six_months": 6, "annually": 12,
@@ -230,7 +249,6 @@ def _task(props: dict[str, str]) -> None:
 
 
 _DERIVERS: dict[str, Callable[[dict[str, str]], None]] = {
-    "deals": _deal,
     "line_items": _line_item,
     "tickets": _ticket,
     "tasks": _task,

@@ -85,7 +85,10 @@ def test_a_bundle_becomes_hubspot_records_with_associations() -> None:
     assert company.props["segment"] == "high_touch"
     assert company.props["hubspot_owner_id"] == sandbox.state.owners[0]["id"]
     new, renewal = sandbox.records("deals")
-    assert (new.props["dealstage"], renewal.props["dealstage"]) == ("closedwon", "contractsent")
+    # a high-touch account's deals are in the Enterprise pipeline, numeric stages
+    assert (new.props["pipeline"], renewal.props["pipeline"]) == ("75330913", "75330913")
+    assert (new.props["dealstage"], renewal.props["dealstage"]) == ("104710024", "104710022")
+    assert (new.props["hs_is_closed_won"], renewal.props["hs_is_closed"]) == ("true", "false")
     assert renewal.props["renewed_deal_id"] == str(new.id)
     assert new.props["contract_end_date"] == "2026-12-31"
     assert new.props["closedate"] == "2025-12-15T00:00:00.000Z"
