@@ -56,6 +56,9 @@ class ReadField(BaseModel):
     per_unit: bool = False
     required: bool | None = None
     transform: str | None = None
+    stage_metadata: bool = False
+    """Values from the CRM's pipeline stages (HubSpot: isClosed, probability); `values`
+    still override stage by stage."""
 
 
 class WriteField(BaseModel):

@@ -60,6 +60,18 @@ class WriteOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class PipelineStage:
+    """One stage of a CRM pipeline and what it means for an order, by the CRM's own metadata
+    (HubSpot: the stage's isClosed and probability)."""
+
+    pipeline_id: str
+    pipeline_label: str
+    stage_id: str
+    stage_label: str
+    status: str  # an OrderStatus value: open | closed_won | closed_lost
+
+
+@dataclass(frozen=True, slots=True)
 class ApiUsage:
     """The daily allowance as the CRM last reported it."""
 
@@ -111,6 +123,12 @@ class CrmPort(Protocol):
         """Fields of `parent` the CRM itself computes from its `child` records once it has
         any (Salesforce: Opportunity.Amount, the sum of its OpportunityLineItems); writes
         to them are ignored, and their value is never a person's edit."""
+        ...
+
+    def stages(self, object_name: str) -> tuple[PipelineStage, ...]:
+        """Every pipeline stage of `object_name` with its meaning, read from the CRM (one
+        call on HubSpot); () where stage meaning is not CRM metadata (Salesforce: the
+        mapping's `values` say which StageName is won)."""
         ...
 
     @property

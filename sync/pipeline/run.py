@@ -37,6 +37,7 @@ from sync.pipeline.signals import (
     signal_failures,
     touched_by_signals,
 )
+from sync.pipeline.stages import with_stage_meanings
 from sync.pipeline.world import World, load_world
 from sync.settings import Settings
 from sync.state import RunMode, RunStatus, Stage, StateStore
@@ -147,7 +148,8 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
     try:
         log.info("run_started", today=ctx.today.isoformat())
         pulled = pull_all(ctx)
-        ctx = replace(ctx, mapping=pulled.mapping)  # narrowed when a mapped field has gone
+        # narrowed when a mapped field has gone; stage meanings from the CRM's pipelines
+        ctx = replace(ctx, mapping=with_stage_meanings(pulled.mapping, ctx.port))
         signal_pull = pull_signals(ctx, signals.port, signals.mapping) if signals else None
         result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
         ctx = replace(ctx, rules=priced_from(ctx.rules, result.world))

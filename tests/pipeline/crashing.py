@@ -7,7 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from mappings.streams import Stream
-from sync.core.ports import CrmPort, FlatRecord, Position, PulledPage, WriteOutcome
+from sync.core.ports import (
+    CrmPort,
+    FlatRecord,
+    PipelineStage,
+    Position,
+    PulledPage,
+    WriteOutcome,
+)
 
 
 class SimulatedCrash(BaseException):
@@ -64,6 +71,9 @@ class CrashingPort:
 
     def usage(self) -> Any:
         return self._port.usage()
+
+    def stages(self, object_name: str) -> tuple[PipelineStage, ...]:
+        return self._port.stages(object_name)
 
     def rolled_up(self, parent: str, child: str) -> frozenset[str]:
         return self._port.rolled_up(parent, child)

@@ -23,11 +23,13 @@ from sync.connectors.hubspot import write as writing
 from sync.connectors.hubspot.auth import access_token, verify
 from sync.connectors.hubspot.door import Door, Monotonic, Sleep, build_client
 from sync.connectors.hubspot.lists import archived_records, owner_pages
+from sync.connectors.hubspot.pipelines import pipeline_stages
 from sync.connectors.hubspot.search import order, search_pages
 from sync.connectors.retry import RetryPolicy
 from sync.core.ports import (
     ApiUsage,
     FlatRecord,
+    PipelineStage,
     Position,
     PulledPage,
     WriteOutcome,
@@ -150,6 +152,9 @@ class HubSpotAdapter:
 
     def usage(self) -> ApiUsage | None:
         return self.door.last_usage
+
+    def stages(self, object_name: str) -> tuple[PipelineStage, ...]:
+        return pipeline_stages(self.door, object_name)
 
     def rolled_up(self, parent: str, child: str) -> frozenset[str]:
         """None that the service writes: a deal's `amount` stays what the API sets (only the

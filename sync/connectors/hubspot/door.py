@@ -95,6 +95,7 @@ class Apis:
         self.properties = crm.properties.core_api
         self.groups = crm.properties.groups_api
         self.associations = crm.associations.v4.batch_api
+        self.pipelines = crm.pipelines.pipelines_api
 
 
 def build_client(access_token: str, host: str) -> hubspot.HubSpot:

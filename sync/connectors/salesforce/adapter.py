@@ -21,6 +21,7 @@ from sync.connectors.salesforce.soql import InvalidNameError
 from sync.core.ports import (
     ApiUsage,
     FlatRecord,
+    PipelineStage,
     Position,
     PulledPage,
     SchemaDriftError,
@@ -80,6 +81,11 @@ class SalesforceAdapter:
 
     def usage(self) -> ApiUsage | None:
         return self.door.last_usage
+
+    def stages(self, object_name: str) -> tuple[PipelineStage, ...]:
+        """None read: which StageName is won or lost is the mapping's `values` (the default
+        mapping names Closed Won and Closed Lost)."""
+        return ()
 
     def rolled_up(self, parent: str, child: str) -> frozenset[str]:
         """Opportunity.Amount is the sum of the line items' TotalPrice once there are any,
