@@ -71,6 +71,8 @@ def doctor_command(
         f"renewal-sync doctor: {settings.crm}, mapping {mapping.source}, "
         f"{len(described)} object(s) described"
     )
+    for line in stage_lines(mapping, port):
+        typer.echo(line)
     if problems and fix:
         problems = _fix(settings, port, mapping, problems)
     if not problems:
@@ -78,6 +80,29 @@ def doctor_command(
         return
     typer.echo(report(problems, settings.crm))
     raise typer.Exit(MISSING_EXIT)
+
+
+def stage_lines(mapping: Mapping, port: CrmPort) -> list[str]:
+    """Each pipeline of every object whose status field reads stage metadata, with what each
+    stage means to the service (the mapping's `values` override the CRM's metadata)."""
+    lines: list[str] = []
+    for spec in mapping.read.values():
+        for name, field in spec.fields.items():
+            if not field.stage_metadata:
+                continue
+            overrides = dict(field.values or {})
+            pipelines: dict[str, list[str]] = {}
+            for stage in port.stages(spec.object):
+                meaning = overrides.get(stage.stage_id, stage.status)
+                mark = " (mapping)" if stage.stage_id in overrides else ""
+                pipelines.setdefault(f"{stage.pipeline_label} [{stage.pipeline_id}]", []).append(
+                    f"      {stage.stage_label} [{stage.stage_id}] -> {meaning}{mark}"
+                )
+            lines.append(f"Pipelines of {spec.object} (field {name}, by stage metadata):")
+            for pipeline, stages in pipelines.items():
+                lines.append(f"  {pipeline}")
+                lines.extend(stages)
+    return lines
 
 
 def report(problems: list[Problem], crm: str) -> str:

@@ -52,3 +52,21 @@ def test_missing_properties_are_named_then_created_by_fix(portal: HubSpotSandbox
     tier = portal.schema.objects["companies"].properties["health_tier"]
     assert set(tier.options) == {"green", "yellow", "red"}
     assert CliRunner().invoke(app, ["doctor", "--crm", "hubspot"]).exit_code == 0
+
+
+def test_doctor_lists_every_deal_pipeline_and_what_each_stage_means(
+    portal: HubSpotSandbox,
+) -> None:
+    """Stage meanings come from the pipelines API's metadata (isClosed, probability):
+    https://developers.hubspot.com/docs/api-reference/latest/crm/pipelines/guide"""
+    result = CliRunner().invoke(app, ["doctor", "--crm", "hubspot"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Pipelines of deals (field status, by stage metadata):" in out
+    assert "Sales Pipeline [default]" in out
+    assert "Enterprise [75330913]" in out
+    assert "Signed [104710024] -> closed_won" in out
+    assert "Not renewed [104710025] -> closed_lost" in out
+    assert "Proposal [104710022] -> open" in out
+    # the default mapping names closedwon/closedlost itself: marked as the mapping's word
+    assert "Closed Won [closedwon] -> closed_won (mapping)" in out
