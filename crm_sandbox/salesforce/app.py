@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, Map, Rule
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from crm_sandbox.calls import CallLedger
 from crm_sandbox.faults import FaultKind, FaultRule, parse_fault
-from crm_sandbox.salesforce import collections, rows, versions
+from crm_sandbox.salesforce import collections, composite, replication, rows, versions
 from crm_sandbox.salesforce.errors import ApiError, OAuthError, not_found
 from crm_sandbox.salesforce.identity import identity, identity_url, userinfo
 from crm_sandbox.salesforce.org import Org, Reply
@@ -96,6 +97,20 @@ def _routes() -> list[tuple[str, str, Handler]]:
             lambda o, r, a: Reply(200, o.queries.more(a["locator"])),
         ),
         ("GET", f"{data}/sobjects", lambda o, r, a: rows.describe_all(o)),
+        (
+            "GET",
+            f"{data}/sobjects/<sobject>/updated",
+            lambda o, r, a: replication.updated(
+                o, a["sobject"], r.args.get("start"), r.args.get("end")
+            ),
+        ),
+        (
+            "GET",
+            f"{data}/sobjects/<sobject>/deleted",
+            lambda o, r, a: replication.deleted(
+                o, a["sobject"], r.args.get("start"), r.args.get("end")
+            ),
+        ),
         ("GET", f"{data}/sobjects/<sobject>", lambda o, r, a: rows.sobject_info(o, a["sobject"])),
         (
             "POST",
@@ -136,10 +151,22 @@ def _routes() -> list[tuple[str, str, Handler]]:
                 o, r.method, r.path, a["sobject"], a["field"], a["value"], _json(r)
             ),
         ),
+        ("GET", f"{data}/composite", lambda o, r, a: _composite_resources(o)),
+        ("POST", f"{data}/composite", lambda o, r, a: composite.run(o, _json(r), _subrequest)),
+        (
+            "POST",
+            f"{data}/composite/tree/<sobject>",
+            lambda o, r, a: composite.tree(o, a["sobject"], _json(r)),
+        ),
         (
             "POST",
             f"{data}/composite/sobjects",
             lambda o, r, a: collections.create(o, r.method, r.path, _json(r)),
+        ),
+        (
+            "POST",
+            f"{data}/composite/sobjects/<sobject>",
+            lambda o, r, a: collections.retrieve_posted(o, a["sobject"], _json(r)),
         ),
         (
             "PATCH",
@@ -168,6 +195,75 @@ def _routes() -> list[tuple[str, str, Handler]]:
             ),
         ),
     ]
+
+
+def _composite_resources(org: Org) -> Reply:
+    base = f"/services/data/v{org.version}/composite"
+    return Reply(200, {"tree": f"{base}/tree", "sobjects": f"{base}/sobjects"})
+
+
+class _Router:
+    """The routes as a werkzeug Map: the app matches requests with it, /composite its
+    subrequests."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, tuple[Handler, str]] = {}
+        rules = []
+        for index, (method, path, handler) in enumerate(_routes()):
+            endpoint = f"r{index}"
+            rules.append(Rule(path, methods=[method], endpoint=endpoint))
+            self.handlers[endpoint] = (handler, _template(path))
+        self.urls = Map(
+            rules,
+            strict_slashes=False,
+            merge_slashes=False,
+            converters={"api": _VersionConverter},
+        )
+        self.adapter = self.urls.bind("localhost")
+
+    def match(self, method: str, path: str) -> tuple[Handler, str, dict[str, str]]:
+        """Handler, endpoint template and path arguments; HTTPException when none."""
+        endpoint, args = self.adapter.match(path, method=method)
+        handler, template = self.handlers[str(endpoint)]
+        return handler, template, dict(args)
+
+
+_ROUTER: _Router | None = None
+
+
+def router() -> _Router:
+    global _ROUTER  # noqa: PLW0603 - built once, on first use, from the static route table
+    if _ROUTER is None:
+        _ROUTER = _Router()
+    return _ROUTER
+
+
+def _subrequest(org: Org, method: str, url: str, body: Any) -> Reply:
+    """One /composite subrequest, run in the caller's request (its user, lock and count)."""
+    path, _, query = url.partition("?")
+    path = path.rstrip("/")
+    if path.endswith("/composite") and method == "POST":
+        return Reply(400, [{"errorCode": "INVALID_INPUT", "message": "Nested composite"}])
+    try:
+        handler, _template_path, args = router().match(method, path)
+    except HTTPException:
+        return Reply(404, not_found().body())
+    version = versions.resolve(args.pop("version", f"v{org.version}"))
+    if version is None:
+        return Reply(404, not_found().body())
+    payload = None if body is None else json.dumps(body)
+    environ = EnvironBuilder(
+        path=path, method=method, query_string=query, data=payload,
+        content_type="application/json" if payload else None,
+    ).get_environ()  # fmt: skip
+    outer = org.version
+    org.use_version(version)
+    try:
+        return handler(org, Request(environ), args)
+    except ApiError as error:
+        return Reply(error.status, error.body())
+    finally:
+        org.use_version(outer)
 
 
 def _template(rule: str) -> str:
@@ -205,19 +301,7 @@ class SalesforceApp:
         self, org: Org, ledger: CallLedger, sessions: Sessions, tokens: TokenEndpoint
     ) -> None:
         self.org, self.ledger, self.sessions, self.tokens = org, ledger, sessions, tokens
-        self.handlers: dict[str, tuple[Handler, str]] = {}
-        rules = []
-        for index, (method, path, handler) in enumerate(_routes()):
-            endpoint = f"r{index}"
-            rules.append(Rule(path, methods=[method], endpoint=endpoint))
-            self.handlers[endpoint] = (handler, _template(path))
-        self.urls = Map(
-            rules,
-            strict_slashes=False,
-            merge_slashes=False,
-            converters={"api": _VersionConverter},
-        )
-        self._adapter = self.urls.bind("localhost")
+        self.router = router()
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -234,12 +318,10 @@ class SalesforceApp:
             self.ledger.record("POST", TOKEN_PATH, write=False)
             return self.token(request)
         try:
-            endpoint, args = self._adapter.match(path, method=request.method)
+            handler, template, args = self.router.match(request.method, path)
         except HTTPException:
             self.ledger.record(request.method, "(unmatched)")
             return self.error_response(not_found(), counted=False)
-        handler, template = self.handlers[str(endpoint)]
-        args = dict(args)
         version = versions.resolve(args.pop("version", f"v{self.org.version}"))
         if version is None:  # a version this org does not serve
             self.ledger.record(request.method, "(unmatched)")

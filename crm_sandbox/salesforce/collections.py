@@ -225,6 +225,17 @@ def retrieve(org: Org, sobject: str, ids: str, fields: str) -> Reply:
     return Reply(200, out)
 
 
+def retrieve_posted(org: Org, sobject: str, body: Any) -> Reply:
+    """`POST composite/sobjects/{type}` with `{"ids": [...], "fields": [...]}`: the same
+    retrieve for id lists too long for a URL (up to 2,000 ids)."""
+    if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
+        raise ApiError(400, "JSON_PARSER_ERROR", "The request body needs ids and fields lists")
+    fields = body.get("fields")
+    if not isinstance(fields, list) or not fields:
+        raise ApiError(400, "MISSING_ARGUMENT", "fields: at least one field name is required")
+    return retrieve(org, sobject, ",".join(map(str, body["ids"])), ",".join(map(str, fields)))
+
+
 def delete(org: Org, method: str, path: str, ids: str, all_or_none: bool) -> Reply:
     wanted = [i for i in ids.split(",") if i]
     if len(wanted) > MAX_RECORDS:

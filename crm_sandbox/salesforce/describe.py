@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, Schema
+from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, Schema, child_relationships
 
 _SOAP_TYPES = {
     "id": "tns:ID", "reference": "tns:ID", "string": "xsd:string", "textarea": "xsd:string",
@@ -102,11 +102,12 @@ def describe_object(schema: Schema, obj: ObjectDef, version: str) -> dict[str, A
 
 
 def _children(schema: Schema, obj: ObjectDef) -> list[dict[str, Any]]:
-    children = []
-    for other in schema.objects.values():
-        for field in other.fields.values():
-            if field.type == "reference" and obj.name in field.reference_to:
-                children.append(
-                    {"childSObject": other.name, "field": field.name, "cascadeDelete": False}
-                )
-    return children
+    return [
+        {
+            "childSObject": rel.child,
+            "field": rel.field,
+            "relationshipName": rel.name,
+            "cascadeDelete": False,
+        }
+        for rel in child_relationships(schema, obj.name)
+    ]

@@ -53,6 +53,7 @@ class FieldDef:
     unique: bool = False
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
+    child_relationship: str | None = None  # the parent's name for its children by this field
     picklist: tuple[PicklistValue, ...] = ()
     restricted: bool = False
     custom: bool = False
@@ -150,6 +151,7 @@ def field_from_spec(name: str, spec: dict[str, Any]) -> FieldDef:
         unique=bool(spec.get("unique", False)),
         reference_to=tuple(spec.get("referenceTo", ())),
         relationship_name=spec.get("relationshipName"),
+        child_relationship=spec.get("childRelationshipName"),
         picklist=values,
         restricted=bool(spec.get("restricted", False)),
         custom=name.endswith("__c"),
@@ -254,3 +256,43 @@ class Schema:
         if current is None:
             raise KeyError(f"no field {field_name!r} on {obj.name}")
         return current
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRelationship:
+    """A parent's list of children, as describe's `childRelationships` names it."""
+
+    name: str  # Opportunities, OpportunityLineItems, Tasks, Amendments__r...
+    child: str
+    field: str
+
+
+def child_relationships(schema: Schema, parent: str) -> list[ChildRelationship]:
+    """Every relationship by which records of other objects point at `parent`. A field's
+    `childRelationshipName` wins; otherwise the standard plural of the child object
+    (Opportunity -> Opportunities) or, for custom lookups, `<Child>s__r`."""
+    found = []
+    for other in schema.objects.values():
+        for lookup in other.fields.values():
+            if lookup.type != "reference" or parent not in lookup.reference_to:
+                continue
+            if lookup.name in {"CreatedById", "LastModifiedById"}:
+                continue  # system audit lookups have no child relationship of their own
+            found.append(ChildRelationship(_child_name(other, lookup), other.name, lookup.name))
+    return found
+
+
+def _child_name(child: ObjectDef, lookup: FieldDef) -> str:
+    if lookup.child_relationship:
+        return lookup.child_relationship
+    if child.name.endswith("__c"):  # a custom object's children: its plural
+        return f"{_plural(child.name.removesuffix('__c'))}__r"
+    if lookup.custom:  # a custom lookup on a standard object: named after the field
+        return f"{_plural(lookup.name.removesuffix('__c'))}__r"
+    return _plural(child.name)
+
+
+def _plural(base: str) -> str:
+    if base.endswith("y") and base[-2:-1] not in "aeiou":
+        return f"{base[:-1]}ies"
+    return f"{base}es" if base.endswith(("s", "x")) else f"{base}s"
