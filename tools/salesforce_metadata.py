@@ -1,12 +1,16 @@
 """Generate the Salesforce metadata (source format) for the custom fields the service needs.
 
-Every custom field the default mapping reads or writes, and the NPS_Response__c and
-Customer_Feedback__c objects, are rendered from the sandbox org's schema
-(crm_sandbox/salesforce/schema.yaml), so the deployable metadata, the sandbox and the
-mapping cannot drift apart; a test compares the committed files with this generator's output.
+Every custom field the default mapping reads or writes, the NPS_Response__c and
+Customer_Feedback__c objects, and the `Renewal_Sync_Integration` permission set (field-level
+security on every field the mapping reads or writes, object access, API Enabled, Edit Tasks)
+are rendered from the sandbox org's schema (crm_sandbox/salesforce/schema.yaml), so the
+deployable metadata, the sandbox and the mapping cannot drift apart; a test compares the
+committed files with this generator's output. Custom Task fields live on the Activity object
+(`objects/Activity/fields/`), as Salesforce keeps them for Task and Event alike.
 
-    python -m tools.salesforce_metadata          # rewrite salesforce/ and the setup guide
-    python -m tools.salesforce_metadata --check  # exit 1 when a committed file differs
+    python -m tools.salesforce_metadata             # rewrite salesforce/ and the setup guide
+    python -m tools.salesforce_metadata --check     # exit 1 when a committed file differs
+    python -m tools.salesforce_metadata --validate  # the deploy-validate check, offline
 """
 
 from __future__ import annotations
@@ -18,14 +22,21 @@ from xml.sax.saxutils import escape
 
 from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, Schema
 from mappings import load_default
-from mappings.schema import Mapping, PerFromField, field_names
+from mappings.schema import Mapping
+from tools.salesforce_permissions import (
+    NS,
+    PERMISSION_SET,
+    field_uses,
+    metadata_object,
+    render_permission_set,
+    validate_source,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "salesforce"
 SOURCE = PROJECT / "force-app" / "main" / "default"
 GUIDE = ROOT / "docs" / "salesforce-setup.md"
 API_VERSION = "60.0"
-NS = "http://soap.sforce.com/2006/04/metadata"
 TABLE_START, TABLE_END = "<!-- fields:start -->", "<!-- fields:end -->"
 
 PURPOSE: dict[str, str] = {
@@ -84,36 +95,7 @@ class CustomField:
 
 def needed_fields(mapping: Mapping, schema: Schema) -> list[CustomField]:
     """Every custom field the mapping uses, with dotted names followed to the parent."""
-    found: dict[str, CustomField] = {}
-    for obj_name, used in _uses(mapping):
-        obj, name = schema.object(obj_name), used
-        relation, dot, rest = used.partition(".")
-        if dot:
-            lookup = obj.relationship(relation)
-            if lookup is None:
-                raise KeyError(f"no relationship {relation} on {obj.name}")
-            obj, name = schema.object(lookup.reference_to[0]), rest
-        definition = obj.field(name)
-        if definition is None:
-            raise KeyError(f"the sandbox schema has no {obj.name}.{name}")
-        if definition.custom:
-            found.setdefault(f"{obj.name}.{definition.name}", CustomField(obj, definition))
-    return sorted(found.values(), key=lambda f: (f.obj.name, f.field.name))
-
-
-def _uses(mapping: Mapping) -> list[tuple[str, str]]:
-    uses: list[tuple[str, str]] = []
-    for concept in mapping.read.values():
-        for spec in concept.fields.values():
-            uses += [(concept.object, n) for n in field_names(spec)]
-            if isinstance(spec.per, PerFromField):
-                uses.append((concept.object, spec.per.field))
-        uses += [(concept.object, d.field) for d in concept.discounts]
-    for written in mapping.write.values():
-        names = [s.field for s in written.fields.values() if s.field is not None]
-        names += [*written.constants, *([written.key_field] if written.key_field else [])]
-        uses += [(written.object, n) for n in names]
-    return uses
+    return [CustomField(u.obj, u.field) for u in field_uses(mapping, schema) if u.field.custom]
 
 
 def render_field(custom: CustomField) -> str:
@@ -230,8 +212,10 @@ def field_table(fields: list[CustomField]) -> str:
     """The setup guide's table: object, field, type, purpose."""
     rows = ["| Object | Field | Type | Purpose |", "|---|---|---|---|"]
     for custom in fields:
+        where = metadata_object(custom.obj.name)
+        shown = custom.obj.name if where == custom.obj.name else f"{custom.obj.name} ({where})"
         rows.append(
-            f"| {custom.obj.name} | `{custom.field.name}` | {_type_label(custom.field)} "
+            f"| {shown} | `{custom.field.name}` | {_type_label(custom.field)} "
             f"| {PURPOSE[custom.key]} |"
         )
     return "\n".join(rows)
@@ -258,10 +242,12 @@ def expected_files(root: Path = ROOT) -> dict[Path, str]:
     source = root / SOURCE.relative_to(ROOT)
     files = {root / "salesforce" / "sfdx-project.json": project_json()}
     for custom in fields:
-        folder = source / "objects" / custom.obj.name
+        folder = source / "objects" / metadata_object(custom.obj.name)
         files[folder / "fields" / f"{custom.field.name}.field-meta.xml"] = render_field(custom)
         if custom.obj.custom:
             files[folder / f"{custom.obj.name}.object-meta.xml"] = render_object(custom.obj)
+    permissions = source / "permissionsets" / f"{PERMISSION_SET}.permissionset-meta.xml"
+    files[permissions] = render_permission_set(load_default("salesforce"), schema)
     guide = root / GUIDE.relative_to(ROOT)
     files[guide] = _with_table(guide.read_text("utf-8"), field_table(fields))
     return files
@@ -274,6 +260,14 @@ def _with_table(guide: str, table: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if "--validate" in argv:
+        problems = validate_source(SOURCE, load_default("salesforce"), Schema.from_yaml())
+        for problem in problems:
+            print(problem)
+        print(
+            f"{SOURCE.relative_to(ROOT)}: {'OK' if not problems else f'{len(problems)} problem(s)'}"
+        )
+        return 1 if problems else 0
     stale = [p for p, text in expected_files().items() if not p.is_file() or p.read_text() != text]
     if "--check" in argv:
         for path in stale:
