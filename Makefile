@@ -21,6 +21,7 @@ demo: install
 
 ## Install everything and run lint, type check and the whole test suite (SQLite and PostgreSQL).
 test: install
+	-@tools/install-node-clients >/dev/null
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

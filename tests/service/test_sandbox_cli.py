@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import shlex
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import hubspot
 import pytest
 import simple_salesforce
 
-
-@contextmanager
-def _served(crm: str, expect: str) -> Iterator[dict[str, str]]:
-    command = [sys.executable, "-m", "sync.cli.main", "sandbox", "serve", "--crm", crm]
-    command += ["--accounts", "5", "--today", "2026-11-21"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    exports: dict[str, str] = {}
-    try:
-        assert process.stdout is not None
-        while expect not in exports:
-            line = process.stdout.readline()
-            assert line, process.stderr.read() if process.stderr else "sandbox exited"
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            exports[name] = shlex.split(value)[0]
-        yield exports
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+from tests.served_process import served_process
 
 
 @pytest.mark.slow
 def test_salesforce_sandbox_serves_an_unmodified_simple_salesforce(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with _served("salesforce", "REQUESTS_CA_BUNDLE") as env:
+    with served_process("salesforce", "REQUESTS_CA_BUNDLE") as env:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", env["REQUESTS_CA_BUNDLE"])
         sf = simple_salesforce.Salesforce(
             instance_url=env["SF_INSTANCE_URL"], session_id=env["SF_ACCESS_TOKEN"], version="60.0"
@@ -50,7 +26,7 @@ def test_salesforce_sandbox_serves_an_unmodified_simple_salesforce(
 
 @pytest.mark.slow
 def test_hubspot_sandbox_serves_an_unmodified_hubspot_client() -> None:
-    with _served("hubspot", "HUBSPOT_API_HOST") as env:
+    with served_process("hubspot", "HUBSPOT_API_HOST") as env:
         client = hubspot.HubSpot(
             access_token=env["HUBSPOT_ACCESS_TOKEN"], host=env["HUBSPOT_API_HOST"]
         )
