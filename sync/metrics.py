@@ -39,12 +39,40 @@ class Metrics:
             "renewal_sync_open_errors", "Per-record errors waiting for an admin", ["crm"],
             registry=self.registry,
         )  # fmt: skip
+        self.duration = Gauge(
+            "renewal_sync_last_run_duration_seconds", "How long the last run took", ["crm"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.allowance_left = Gauge(
+            "renewal_sync_api_allowance_remaining", "Daily API calls left, as the CRM last said",
+            ["crm"], registry=self.registry,
+        )  # fmt: skip
+        self.failing = Gauge(
+            "renewal_sync_failing", "1 while the last run failed, 0 once one succeeds", ["crm"],
+            registry=self.registry,
+        )  # fmt: skip
         self.last_success = Gauge(
             "renewal_sync_last_success_timestamp_seconds", "When the last run succeeded",
             ["crm"], registry=self.registry,
         )  # fmt: skip
 
-    def record(self, crm: str, result: RunResult, *, open_errors: int, now: float) -> None:
+    def prime(self, crm: str) -> None:
+        """Every run status at 0 from the start, so an alert rule on failures has a series to
+        watch before the first run ends (and even when no run ever succeeds)."""
+        for status in RunStatus:
+            self.runs.labels(crm, status.value)
+        self.api_calls.labels(crm)
+        self.failing.labels(crm).set(0)
+
+    def record(
+        self,
+        crm: str,
+        result: RunResult,
+        *,
+        open_errors: int,
+        now: float,
+        duration: float | None = None,
+    ) -> None:
         """Count one finished run (a skipped run, another runner's turn, counts as skipped)."""
         self.runs.labels(crm, result.status).inc()
         for key, value in result.stats.items():
@@ -55,7 +83,15 @@ class Metrics:
                 self.rejected.labels(crm, kind).inc(value)
         self.api_calls.labels(crm).inc(int(result.stats.get("api_calls", 0)))
         self.open_errors.labels(crm).set(open_errors)
+        if duration is not None:
+            self.duration.labels(crm).set(duration)
+        if "allowance_limit" in result.stats:
+            left = int(result.stats["allowance_limit"]) - int(result.stats["allowance_used"])
+            self.allowance_left.labels(crm).set(left)
+        if result.status is RunStatus.FAILED:
+            self.failing.labels(crm).set(1)
         if result.status is RunStatus.SUCCEEDED:
+            self.failing.labels(crm).set(0)
             self.last_success.labels(crm).set(now)
 
     def serve(self, port: int) -> None:

@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mappings import Mapping, load, load_default
+from mappings import Mapping, MappingError, load, load_default
 from sync.core.clock import Clock, utc_now
-from sync.core.logs import scrub
+from sync.core.logs import get_logger, scrub
 from sync.core.ports import AuthenticationError, CrmError, CrmPort, CrmUnavailableError
 from sync.core.stop import StopToken
 from sync.pipeline.run import RunResult, SignalSource, record_unstarted, run_once
@@ -20,6 +20,7 @@ from sync.settings import Settings
 from sync.state import RunStatus, StateStore
 
 Sleep = Callable[[float], None]
+log = get_logger("renewal_sync.service")
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,17 @@ class Service:
     ) -> RunResult:
         """One run of the pipeline against the configured CRM (`mapping` overrides the file:
         a preview of a changed mapping)."""
-        used = mapping if mapping is not None else self.mapping()
         stop = stop or StopToken()
         try:
+            used = mapping if mapping is not None else self.mapping()
             port = connect(self.settings, sleep=stop.sleep)
             signals = signal_source(self.settings, sleep=stop.sleep)
-        except CrmError as error:
-            # Refused login, a bad token, the CRM down at connect: one line, and a run row.
+        except Exception as error:
+            # A mapping broken while the daemon runs, a refused login, the CRM down at
+            # connect, anything else before the pipeline: one line, and a run row.
             reason = startup_reason(self.settings, error)
+            if not isinstance(error, CrmError):  # the CRM's refusal is the summary's one line
+                log.error("run_failed_to_start", reason=reason)
             return record_unstarted(
                 self.store, self.settings.crm, RunStatus.FAILED, reason,
                 dry_run=dry_run, now=self.clock(),
@@ -92,9 +96,16 @@ def connect(settings: Settings, *, sleep: Sleep = time.sleep) -> CrmPort:
     return connect_hubspot(settings, sleep=sleep)
 
 
-def startup_reason(settings: Settings, error: CrmError) -> str:
-    """The one line an admin reads when the service could not even log in."""
+def startup_reason(settings: Settings, error: Exception) -> str:
+    """The one line an admin reads when a run could not even start."""
     crm = "Salesforce" if settings.crm == "salesforce" else "HubSpot"
+    if isinstance(error, MappingError):
+        lines = str(error).splitlines()
+        more = f" (+{len(lines) - 2} more)" if len(lines) > 2 else ""
+        first = lines[1].strip() if len(lines) > 1 else lines[0]
+        return f"mapping invalid: {lines[0]}: {first}{more}"
+    if not isinstance(error, CrmError):
+        return f"could not start: {type(error).__name__}: {scrub(str(error))}"
     if isinstance(error, AuthenticationError):
         said = scrub(error.message)  # the adapter's sentence already names the CRM
         return said if said.startswith(f"{crm} refused") else f"{crm} refused the login: {said}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,11 @@ from sync.core.logs import register_secret
 CONFIG_ENV = "RENEWAL_SYNC_CONFIG"
 SECRETS_DIR_ENV = "RENEWAL_SYNC_SECRETS_DIR"
 DEFAULT_DATABASE_URL = "sqlite:///.renewal-sync/state.db"
+
+
+CREDENTIALS_NEEDED: ContextVar[bool] = ContextVar("credentials_needed", default=True)
+"""False while a read-only command loads settings: `runs`, `errors`, `health` and `report`
+read only the state database and need no CRM credentials."""
 
 
 def _env(*names: str) -> AliasChoices:
@@ -95,6 +101,34 @@ class Settings(BaseSettings):
         description="A renewal a person deleted in the CRM is raised again (default: it is "
         "left deleted and its contract reported, to terminate it or restore the renewal)",
     )
+    health_failed_runs: int = Field(
+        3, ge=1, description="`health --check` fails when this many final runs in a row failed"
+    )
+    health_success_window_minutes: int = Field(
+        0,
+        ge=0,
+        description="`health --check` fails when no run succeeded within this many minutes "
+        "(0: three daemon intervals)",
+    )
+    alert_webhook_url: SecretStr | None = Field(
+        None,
+        description='POST a Slack-compatible {"text": ...} alert here (Slack, Teams, any '
+        "receiver); a secret: its path holds the token",
+    )
+    alert_email_to: str | None = Field(
+        None, description="Comma-separated addresses that get alerts by email (SMTP, STARTTLS)"
+    )
+    alert_email_from: str = Field("renewal-sync@localhost", description="Sender of alert emails")
+    smtp_host: str | None = Field(None, description="SMTP server for alert emails")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (STARTTLS)")
+    smtp_user: str | None = Field(None, description="SMTP login, if the server needs one")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password")
+    alert_rejected_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Alert when more than this share of a run's records was rejected",
+    )
     rules: RuleSettings = Field(default_factory=RuleSettings, description="[rules] table")
     health: HealthSettings = Field(default_factory=HealthSettings, description="[health] table")
 
@@ -136,11 +170,21 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check(self) -> Settings:
         _check_database_url(self.database_url)
-        if self.crm == "salesforce":
-            _check_salesforce(self)
-        if self.crm == "hubspot" or self.health_signals_from == "hubspot":
-            _check_hubspot(self)
-        for secret in (self.sf_client_secret, self.sf_access_token, self.hubspot_access_token):
+        if CREDENTIALS_NEEDED.get():
+            if self.crm == "salesforce":
+                _check_salesforce(self)
+            if self.crm == "hubspot" or self.health_signals_from == "hubspot":
+                _check_hubspot(self)
+        if self.alert_email_to and not self.smtp_host:
+            raise ValueError(
+                "RENEWAL_SYNC_ALERT_EMAIL_TO is set but RENEWAL_SYNC_SMTP_HOST is not: "
+                "name the SMTP server that sends alert emails"
+            )
+        secrets = (
+            self.sf_client_secret, self.sf_access_token, self.hubspot_access_token,
+            self.alert_webhook_url, self.smtp_password,
+        )  # fmt: skip
+        for secret in secrets:
             if secret is not None:
                 register_secret(secret.get_secret_value())
         return self
@@ -205,13 +249,19 @@ def _check_hubspot(settings: Settings) -> None:
         )
 
 
-def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Load and validate settings, or raise SettingsError with one line per problem."""
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, *, credentials: bool = True
+) -> Settings:
+    """Load and validate settings, or raise SettingsError with one line per problem;
+    `credentials=False` for commands that never call the CRM."""
     secrets_dir = os.environ.get(SECRETS_DIR_ENV)
+    token = CREDENTIALS_NEEDED.set(credentials)
     try:
         return Settings(_secrets_dir=secrets_dir, **dict(overrides or {}))
     except ValidationError as error:
         raise SettingsError(_explain(error)) from None
+    finally:
+        CREDENTIALS_NEEDED.reset(token)
 
 
 def _explain(error: ValidationError) -> str:

@@ -6,10 +6,11 @@ import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
-from sqlalchemy import make_url
+from sqlalchemy import inspect, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from mappings import MappingError
@@ -20,10 +21,14 @@ from sync.state import StateStore
 CONFIG_EXIT = 2
 
 
-def settings_or_exit(overrides: dict[str, Any] | None = None) -> Settings:
-    """Load settings; on a problem print it and exit 2 before anything else happens."""
+def settings_or_exit(
+    overrides: dict[str, Any] | None = None, *, read_only: bool = False
+) -> Settings:
+    """Load settings; on a problem print it and exit 2 before anything else happens.
+    `read_only`: a command that reads only the state database needs no CRM credentials."""
     try:
-        settings = load_settings({k: v for k, v in (overrides or {}).items() if v is not None})
+        given = {k: v for k, v in (overrides or {}).items() if v is not None}
+        settings = load_settings(given, credentials=not read_only)
     except SettingsError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(CONFIG_EXIT) from None
@@ -79,6 +84,44 @@ def first_line(error: BaseException) -> str:
 
 def open_store(settings: Settings) -> StateStore:
     return StateStore.open(settings.database_url)
+
+
+def open_read_only_store(settings: Settings) -> StateStore:
+    """The state store for a read-only command: never creates a database or its tables; a
+    database that is not a renewal-sync state store is one clear line and exit 2."""
+    url = settings.database_url
+    shown = scrub_url(url)
+    parsed = make_url(url)
+    on_disk = parsed.get_backend_name() == "sqlite" and parsed.database not in (
+        None,
+        "",
+        ":memory:",
+    )
+    if on_disk and not Path(str(parsed.database)).is_file():
+        typer.echo(
+            f"no state database at {shown}: no run has happened with this DATABASE_URL "
+            "(run `renewal-sync sync --once` first, or point DATABASE_URL at the service's)",
+            err=True,
+        )
+        raise typer.Exit(CONFIG_EXIT)
+    try:
+        store = StateStore.open(url, run_migrations=False)
+        tables = set(inspect(store.engine).get_table_names())
+    except (SQLAlchemyError, OSError) as error:
+        typer.echo(
+            f"renewal-sync cannot open the state database ({shown}): {first_line(error)}", err=True
+        )
+        raise typer.Exit(1) from None
+    if "alembic_version" not in tables or "runs" not in tables:
+        store.close()
+        typer.echo(
+            f"the database at {shown} is not a renewal-sync state store (it has no `runs` "
+            "table); point DATABASE_URL at the service's state database",
+            err=True,
+        )
+        raise typer.Exit(CONFIG_EXIT)
+    store.close()
+    return StateStore.open(url)  # a renewal-sync store: bring its schema to head
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:

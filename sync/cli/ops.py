@@ -12,13 +12,21 @@ from typing import Annotated
 
 import typer
 
-from sync.cli.common import config_errors, open_store, settings_or_exit, startup_errors, table
+from sync.alerts import notify_after
+from sync.cli.common import (
+    config_errors,
+    open_read_only_store,
+    settings_or_exit,
+    startup_errors,
+    table,
+)
 from sync.cli.report import print_dry_run, print_summary
 from sync.connectors import failure_table
 from sync.core.stop import StopToken, stop_on_signals
 from sync.daemon import Daemon
 from sync.metrics import Metrics
 from sync.service import open_service
+from sync.settings import Settings
 from sync.state import Run, RunStatus
 from sync.state.runs import FINAL_STATUSES
 
@@ -45,6 +53,8 @@ def sync_command(
     stop_on_signals(stop)  # SIGTERM: finish the call in flight, record the run interrupted
     try:
         result = service.run_once(dry_run=dry_run, stop=stop)
+        if not dry_run:
+            notify_after(settings, service.store, result.run_id)
     finally:
         service.close()
     print_dry_run(result) if dry_run else print_summary(result)
@@ -69,13 +79,19 @@ def run_command(today: TodayOption = None) -> None:
         service = open_service(settings)
 
     metrics = Metrics()
+    metrics.prime(settings.crm)
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
 
     def tick(stop: StopToken) -> None:
-        result = service.run_once(stop=stop)
+        began = time.monotonic()
+        result = service.run_once(stop=stop)  # every failure is a run row, never an exception
         open_errors = service.store.errors.count_open(settings.crm)
-        metrics.record(settings.crm, result, open_errors=open_errors, now=time.time())
+        metrics.record(
+            settings.crm, result, open_errors=open_errors, now=time.time(),
+            duration=time.monotonic() - began,
+        )  # fmt: skip
+        notify_after(settings, service.store, result.run_id)
 
     daemon_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     interval = timedelta(minutes=settings.interval_minutes)
@@ -93,36 +109,75 @@ def health_command(
         bool, typer.Option("--check", help="Exit 1 unless the heartbeat is fresh")
     ] = False,
 ) -> None:
-    """Is a daemon alive? (the container HEALTHCHECK runs `health --check`)."""
-    settings = settings_or_exit()
-    store = open_store(settings)
+    """Is a daemon alive, and is it syncing? (the container HEALTHCHECK runs `health --check`)
+
+    Unhealthy when the heartbeat is stale, when the last `health_failed_runs` runs all
+    failed, or when no run succeeded within `health_success_window_minutes`."""
+    settings = settings_or_exit(read_only=True)
+    store = open_read_only_store(settings)
     try:
         beat = store.heartbeats.latest()
         now = datetime.now(UTC)
-        max_age = timedelta(seconds=settings.heartbeat_max_age_seconds)
-        fresh = beat is not None and beat.state != "stopped" and beat.age(now) <= max_age
-        last = store.runs.last(settings.crm, statuses=FINAL_STATUSES)
+        recent = [
+            r for r in store.runs.recent(settings.crm, limit=200) if r.status in FINAL_STATUSES
+        ]
     finally:
         store.close()
+    max_age = timedelta(seconds=settings.heartbeat_max_age_seconds)
+    problems = []
     if beat is None:
-        typer.echo("unhealthy: no daemon heartbeat yet")
-    else:
-        age = int(beat.age(now).total_seconds())
-        typer.echo(
-            f"{'healthy' if fresh else 'unhealthy'}: {beat.daemon_id} {beat.state}, beat {age}s ago"
+        problems.append("no daemon heartbeat yet")
+    elif beat.state == "stopped" or beat.age(now) > max_age:
+        problems.append(
+            f"{beat.daemon_id} {beat.state}, beat {int(beat.age(now).total_seconds())}s ago"
         )
-    if last is not None:
-        typer.echo(f"last run {last.run_id} {last.status.value} at {last.started_at.isoformat()}")
-    if check and not fresh:
+    problems += run_problems(settings, recent, now)
+    if beat is not None:
+        age = int(beat.age(now).total_seconds())
+        typer.echo(f"daemon {beat.daemon_id} {beat.state}, beat {age}s ago")
+    if recent:
+        last = recent[0]
+        reason = f": {last.error}" if last.error else ""
+        typer.echo(
+            f"last run {last.run_id} {last.status.value} at {last.started_at.isoformat()}{reason}"
+        )
+    typer.echo("healthy" if not problems else "unhealthy: " + "; ".join(problems))
+    if check and problems:
         raise typer.Exit(1)
+
+
+def run_problems(settings: Settings, recent: list[Run], now: datetime) -> list[str]:
+    """Why the run history is unhealthy (newest first; skipped runs say nothing)."""
+    telling = [r for r in recent if r.status not in (RunStatus.SKIPPED, RunStatus.INTERRUPTED)]
+    problems = []
+    streak = telling[: settings.health_failed_runs]
+    if len(streak) == settings.health_failed_runs and all(
+        r.status is RunStatus.FAILED for r in streak
+    ):
+        problems.append(f"the last {len(streak)} runs failed")
+    window = timedelta(
+        minutes=settings.health_success_window_minutes or 3 * settings.interval_minutes
+    )
+    succeeded = [r for r in telling if r.status is RunStatus.SUCCEEDED]
+    oldest = telling[-1].started_at if telling else None
+    if oldest is not None and now - _aware(oldest) > window:
+        last_ok = _aware(succeeded[0].started_at) if succeeded else None
+        if last_ok is None or now - last_ok > window:
+            minutes = int(window.total_seconds() // 60)
+            problems.append(f"no run succeeded in the last {minutes} minutes")
+    return problems
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def runs_command(
     limit: Annotated[int, typer.Option(help="How many runs to show")] = 20,
 ) -> None:
     """Run history, newest first."""
-    settings = settings_or_exit()
-    store = open_store(settings)
+    settings = settings_or_exit(read_only=True)
+    store = open_read_only_store(settings)
     try:
         runs = store.runs.recent(settings.crm, limit=limit)
     finally:
@@ -135,8 +190,8 @@ def errors_command(
     limit: Annotated[int, typer.Option(help="How many errors to show")] = 50,
 ) -> None:
     """Per-record errors an admin should look at (retried on every run until resolved)."""
-    settings = settings_or_exit()
-    store = open_store(settings)
+    settings = settings_or_exit(read_only=True)
+    store = open_read_only_store(settings)
     try:
         errors = store.errors.open(settings.crm, limit=limit)
         total = store.errors.count_open(settings.crm)

@@ -117,6 +117,15 @@ def record_unstarted(
     return RunResult(run.run_id, status, error=reason, began=False)
 
 
+def _allowance(port: CrmPort) -> dict[str, int]:
+    """The day's allowance as the CRM last reported it (for metrics and alerts)."""
+    try:
+        usage = port.usage()
+    except Exception:
+        return {}
+    return {} if usage is None else {"allowance_used": usage.used, "allowance_limit": usage.limit}
+
+
 def _rules(settings: Settings, mapping: Mapping) -> Any:
     return settings.rules.model_copy(update={"upgrade_lines": mapping.settings.upgrade_lines})
 
@@ -171,7 +180,7 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
         status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
         log.exception("run_crashed")
     result.status, result.error = status, scrub(error) if error else None
-    result.stats = dict(ctx.stats) | {"api_calls": ctx.port.calls}
+    result.stats = dict(ctx.stats) | {"api_calls": ctx.port.calls} | _allowance(ctx.port)
     ctx.store.runs.finish(ctx.run_id, status, stats=result.stats, error=result.error)
     log.info("run_finished", status=status.value, **result.stats)
     return result

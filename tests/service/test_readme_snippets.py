@@ -22,7 +22,12 @@ def _shell_blocks() -> list[str]:
 def test_the_sandbox_snippet_runs_as_pasted(tmp_path: Path) -> None:
     snippet = next(b for b in _shell_blocks() if "sandbox serve" in b)
     (tmp_path / ".venv").symlink_to(Path(sys.executable).parents[1])
-    script = f"set -e\n{snippet}\nkill %1\nwait\n"
+    # the snippet's `sleep 5` is for a person at a terminal; a loaded CI worker may need more
+    snippet = snippet.replace(
+        "sleep 5 &&",
+        "for _ in $(seq 60); do grep -q CA_BUNDLE sandbox.env && break; sleep 1; done &&",
+    )
+    script = f"set -e\ntrap 'kill %1 2>/dev/null || true' EXIT\n{snippet}\n"
     done = subprocess.run(
         ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
         check=False,
