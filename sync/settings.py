@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     hubspot_api_host: str = Field(
         "https://api.hubapi.com", validation_alias=_env("HUBSPOT_API_HOST", "hubspot_api_host")
     )
+    hubspot_portal_id: int | None = Field(
+        None, description="The portal (hub) id, for links to deal pages in `errors`"
+    )
     hubspot_ten_second_limit: int = Field(
         100, ge=1, description="Calls per rolling ten seconds the portal's tier allows"
     )

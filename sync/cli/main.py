@@ -45,7 +45,9 @@ def _register() -> None:
     app.command("run")(ops.run_command)
     app.command("health")(ops.health_command)
     app.command("runs")(ops.runs_command)
-    app.command("errors")(ops.errors_command)
+    from sync.cli import errors  # noqa: PLC0415
+
+    app.add_typer(errors.app, name="errors")
     from sync.cli import demo  # noqa: PLC0415
 
     app.command("demo")(demo.demo_command)

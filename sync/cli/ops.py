@@ -21,7 +21,6 @@ from sync.cli.common import (
     table,
 )
 from sync.cli.report import print_dry_run, print_summary
-from sync.connectors import failure_table
 from sync.core.stop import StopToken, stop_on_signals
 from sync.daemon import Daemon
 from sync.metrics import Metrics
@@ -184,28 +183,6 @@ def runs_command(
         store.close()
     rows = [_run_row(r) for r in runs]
     typer.echo(table(rows, ["run", "mode", "status", "started (UTC)", "took", "calls", "error"]))
-
-
-def errors_command(
-    limit: Annotated[int, typer.Option(help="How many errors to show")] = 50,
-) -> None:
-    """Per-record errors an admin should look at (retried on every run until resolved)."""
-    settings = settings_or_exit(read_only=True)
-    store = open_read_only_store(settings)
-    try:
-        errors = store.errors.open(settings.crm, limit=limit)
-        total = store.errors.count_open(settings.crm)
-    finally:
-        store.close()
-    typer.echo(f"{total} open error(s)")
-    meanings = failure_table(settings.crm)
-    for error in errors:
-        seen = f"seen {error.attempts}x, last {error.last_seen_at:%Y-%m-%d %H:%M}"
-        head = f"- [{error.stage.value}] {error.object_type} {error.record_key}: {error.code}"
-        typer.echo(f"{head} ({seen})\n    {error.message}")
-        meaning = meanings.get(error.code)
-        if meaning is not None:  # a CRM's code: who should act, and how
-            typer.echo(f"    ({meaning.blame.value}) {meaning.hint}")
 
 
 def _run_row(run: Run) -> list[str]:

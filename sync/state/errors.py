@@ -23,6 +23,11 @@ from sync.state.types import to_jsonable
 ERRORS = RecordErrorRow.__table__
 CHUNK = 500
 
+NOTE_CODES = frozenset({"HUMAN_EDIT_KEPT", "RENEWAL_DELETED"})
+"""Codes that are notes, not work: the service kept a person's edit or honoured a deleted
+renewal, as it should. `errors` shows them only with `--notes`, and the open-errors metric
+and alerts leave them out."""
+
 
 @dataclass(frozen=True, slots=True)
 class RecordFailure:
@@ -111,20 +116,51 @@ class ErrorRepository(Repository):
         stage: Stage | None = None,
         object_type: str | None = None,
         limit: int | None = None,
+        notes: bool = True,
+        code: str | None = None,
     ) -> list[RecordError]:
-        """Unresolved errors, most recent first (what ``renewal-sync errors`` shows)."""
+        """Unresolved errors, most recent first (what ``renewal-sync errors`` shows);
+        ``notes=False`` leaves out what needs no action (:data:`NOTE_CODES`)."""
         query = select(ERRORS).where(RecordErrorRow.resolved_at.is_(None))
         query = _filter(query, crm, stage, object_type)
+        if not notes:
+            query = query.where(RecordErrorRow.code.not_in(NOTE_CODES))
+        if code is not None:
+            query = query.where(func.upper(RecordErrorRow.code) == code.upper())
         query = query.order_by(RecordErrorRow.last_seen_at.desc(), RecordErrorRow.id).limit(limit)
         with self._source.reading() as conn:
             return [_from_row(row) for row in conn.execute(query)]
 
-    def count_open(self, crm: str | None = None) -> int:
-        """How many unresolved errors there are (for metrics and run summaries)."""
+    def count_open(self, crm: str | None = None, *, notes: bool = False) -> int:
+        """How many unresolved errors need action (for metrics, alerts and run summaries);
+        ``notes=True`` counts the notes too."""
         query = select(func.count()).where(RecordErrorRow.resolved_at.is_(None))
         query = _filter(query, crm, None, None)
+        if not notes:
+            query = query.where(RecordErrorRow.code.not_in(NOTE_CODES))
         with self._source.reading() as conn:
             return int(conn.scalar(query) or 0)
+
+    def by_id(self, error_id: int) -> RecordError | None:
+        """One stored error by the id `renewal-sync errors` shows."""
+        with self._source.reading() as conn:
+            row = conn.execute(select(ERRORS).where(RecordErrorRow.id == error_id)).first()
+        return None if row is None else _from_row(row)
+
+    def resolve_id(self, error_id: int, *, now: datetime | None = None) -> bool:
+        """An admin marks one error resolved; it reopens if the record fails again."""
+        stmt = update(RecordErrorRow).where(
+            RecordErrorRow.id == error_id, RecordErrorRow.resolved_at.is_(None)
+        )
+        with self._source.writing() as conn:
+            return bool(conn.execute(stmt.values(resolved_at=self._now(now))).rowcount)
+
+    def retry_id(self, error_id: int) -> bool:
+        """An admin asks for one error to be retried: open again with its attempts reset,
+        so the next run picks it up even past the retry limit."""
+        stmt = update(RecordErrorRow).where(RecordErrorRow.id == error_id)
+        with self._source.writing() as conn:
+            return bool(conn.execute(stmt.values(resolved_at=None, attempts=0)).rowcount)
 
     def resolve(
         self,

@@ -105,9 +105,10 @@ def test_the_errors_command_shows_the_drifted_field(org: Org) -> None:
     result = invoke("errors")
     assert result.exit_code == 0, result.output
     mapping = [line for line in result.output.splitlines() if "] mapping " in line]
+    (error,) = org.mapping_errors()
     assert mapping == [
-        "- [pull] mapping Opportunity.Renewal_Ledger__c: INVALID_FIELD (seen 1x, last "
-        f"{org.mapping_errors()[0].last_seen_at:%Y-%m-%d %H:%M})"
+        f"- #{error.id} [pull] mapping Opportunity.Renewal_Ledger__c: INVALID_FIELD (seen 1x, "
+        f"last {error.last_seen_at:%Y-%m-%d %H:%M})"
     ]
     assert "Opportunity.Renewal_Ledger__c no longer exists in the CRM" in result.output
 
