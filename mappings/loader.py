@@ -78,6 +78,10 @@ def _migrated(source: Source) -> tuple[dict[str, Any], Found]:
             ("(file)", "a mapping file is a YAML mapping (key: value)", "see docs/mappings.md")
         ]
     version = data.get("version")
+    if "version" not in data:
+        typos = [(k, f"unknown key `{k}`", did_you_mean(k, _TOP)) for k in data if k not in _TOP]
+        missing = ("version", "`version` is missing", f"add `version: {CURRENT_VERSION}`")
+        return data, typos if any("`version`" in hint for _, _, hint in typos) else [missing]
     if not isinstance(version, int) or isinstance(version, bool):
         return data, [
             (

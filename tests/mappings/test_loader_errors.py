@@ -157,12 +157,6 @@ def test_newer_version():
     ]
 
 
-def test_missing_version():
-    assert problems(variant("version: 2\n", "")) == [
-        "m.yaml: version: `version` must be a whole number, got `None`; add `version: 2`"
-    ]
-
-
 def test_yaml_syntax_error_has_its_line():
     assert problems(variant("      sku: ProductCode", "      sku: [ProductCode")) == [
         "m.yaml:29: (file): not valid YAML: expected ',' or ']', but got ':'"
@@ -189,3 +183,40 @@ def test_every_problem_of_a_file_is_reported_at_once():
 def test_unreadable_file(tmp_path):
     with pytest.raises(MappingError, match="cannot read"):
         load(tmp_path / "absent.yaml")
+
+
+def test_a_typo_of_version_is_named_with_its_line_and_the_key_it_meant():
+    assert problems(variant("version: 2\n", "versoin: 2\n")) == [
+        "m.yaml:1: versoin: unknown key `versoin`; did you mean `version`?"
+    ]
+
+
+def test_a_missing_version_says_so():
+    assert problems(variant("version: 2\n", "")) == [
+        "m.yaml: version: `version` is missing; add `version: 2`"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "path"),
+    [
+        (  # flow style, a write field
+            "amount: {field: Amount, policy: unless_edited}",
+            "amount: {field: Amount, polciy: unless_edited}",
+            38,
+            "write.renewal.fields.amount.polciy",
+        ),
+        (  # block style, the same key
+            "amount: {field: Amount, policy: unless_edited}",
+            "amount:\n        field: Amount\n        polciy: unless_edited",
+            40,
+            "write.renewal.fields.amount.polciy",
+        ),
+    ],
+)
+def test_a_typo_inside_an_inline_or_block_spec_is_named_in_either_yaml_style(
+    old: str, new: str, line: int, path: str
+) -> None:
+    assert problems(variant(old, new)) == [
+        f"m.yaml:{line}: {path}: unknown key `polciy`; did you mean `policy`?"
+    ]
