@@ -16,9 +16,16 @@ from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +35,7 @@ from pydantic_settings import (
 
 from contract_rules import HealthSettings, RuleSettings
 from sync.core.logs import register_secret
+from sync.settings_sources import ConfigFileError, explain, read_config_file
 
 CONFIG_ENV = "RENEWAL_SYNC_CONFIG"
 SECRETS_DIR_ENV = "RENEWAL_SYNC_SECRETS_DIR"
@@ -192,6 +200,30 @@ class Settings(BaseSettings):
                 register_secret(secret.get_secret_value())
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _enum_case(cls, data: Any) -> Any:
+        """`log_level = "info"` and `RENEWAL_SYNC_CRM=HubSpot` mean what they say: a choice
+        is matched without regard to case."""
+        if not isinstance(data, dict):
+            return data
+        fixed = dict(data)
+        for name, choices in _CHOICES.items():
+            value = fixed.get(name)
+            if isinstance(value, str):
+                fixed[name] = next((c for c in choices if c.casefold() == value.casefold()), value)
+        return fixed
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_driver(cls, url: str) -> str:
+        """`postgres://` (Heroku, many hosts) and bare `postgresql://` mean PostgreSQL through
+        the psycopg 3 driver the service ships with."""
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        return url
+
     @property
     def salesforce_auth(self) -> Literal["jwt", "client_credentials", "token"]:
         """JWT bearer is preferred: no secret leaves the host, only a signed assertion."""
@@ -216,6 +248,24 @@ class Settings(BaseSettings):
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    name: get_args(info.annotation)
+    for name, info in Settings.model_fields.items()
+    if get_origin(info.annotation) is Literal
+}
+
+
+def _env_names() -> dict[str, tuple[str, ...]]:
+    """Each setting -> the environment variables that set it (its aliases, or the prefix)."""
+    names: dict[str, tuple[str, ...]] = {}
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        given = alias.choices if isinstance(alias, AliasChoices) else ()
+        env = tuple(str(c) for c in given if isinstance(c, str) and c.upper() == c)
+        names[name] = env or (f"RENEWAL_SYNC_{name.upper()}",)
+    return names
 
 
 class SettingsError(Exception):
@@ -258,19 +308,18 @@ def load_settings(
     """Load and validate settings, or raise SettingsError with one line per problem;
     `credentials=False` for commands that never call the CRM."""
     secrets_dir = os.environ.get(SECRETS_DIR_ENV)
+    config_file = os.environ.get(CONFIG_ENV) or None
     token = CREDENTIALS_NEEDED.set(credentials)
     try:
+        if config_file:
+            read_config_file(config_file)
         return Settings(_secrets_dir=secrets_dir, **dict(overrides or {}))
+    except ConfigFileError as error:
+        raise SettingsError(f"renewal-sync cannot start: {error}") from None
     except ValidationError as error:
-        raise SettingsError(_explain(error)) from None
+        explained = explain(
+            error, fields=Settings.model_fields, env_names=_env_names(), config_file=config_file
+        )
+        raise SettingsError(explained) from None
     finally:
         CREDENTIALS_NEEDED.reset(token)
-
-
-def _explain(error: ValidationError) -> str:
-    lines = ["renewal-sync cannot start, the settings are not valid:"]
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"]) or "settings"
-        message = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"  - {where}: {message}")
-    return "\n".join(lines)

@@ -186,3 +186,16 @@ def test_an_unreachable_database_is_one_line_and_the_traceback_only_under_debug(
     )  # fmt: skip
     assert debug.returncode != 0
     assert "Traceback" in debug.stderr
+
+
+def test_a_state_directory_that_cannot_be_made_is_one_line(served: Served, tmp_path: Path) -> None:
+    """Where the state file should go is taken by a file (what a read-only or wrongly
+    mounted volume looks like to a root process): one line naming the database."""
+    blocker = tmp_path / "volume"
+    blocker.write_text("not a directory")
+    url = f"sqlite:///{blocker}/state.db"
+    stuck = served.sync(DATABASE_URL=url)
+    assert stuck.returncode == 1
+    lines = [line for line in stuck.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stuck.stderr
+    assert lines[0].startswith(f"renewal-sync cannot open the state database ({url}): ")

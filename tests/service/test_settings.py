@@ -110,3 +110,88 @@ def test_unknown_setting_in_the_file_is_an_error(
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-0000")
     with pytest.raises(SettingsError, match="intervl_minutes"):
         load_settings()
+
+
+def test_unknown_setting_names_file_line_and_the_setting_meant(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "renewal-sync.toml"
+    config.write_text('# renewal-sync\ncrm = "hubspot"\ninterval_minuts = 30\n')
+    monkeypatch.setenv(CONFIG_ENV, str(config))
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-0000")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).splitlines()[1:] == [
+        f"  - {config}:3: interval_minuts: unknown setting `interval_minuts`; "
+        "did you mean `interval_minutes`?"
+    ]
+
+
+def test_a_named_config_file_that_does_not_exist_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "missing.toml"))
+    with pytest.raises(SettingsError) as error:
+        load_settings(credentials=False)
+    assert str(error.value) == (
+        f"renewal-sync cannot start: RENEWAL_SYNC_CONFIG names {tmp_path / 'missing.toml'}, "
+        "which does not exist: create it (config/renewal-sync.example.toml is a start) or "
+        "unset RENEWAL_SYNC_CONFIG"
+    )
+
+
+def test_a_toml_syntax_error_names_the_file_and_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "renewal-sync.toml"
+    config.write_text('crm = "hubspot"\ninterval_minutes = = 5\n')
+    monkeypatch.setenv(CONFIG_ENV, str(config))
+    with pytest.raises(SettingsError) as error:
+        load_settings(credentials=False)
+    assert str(error.value).startswith(f"renewal-sync cannot start: {config}: not valid TOML: ")
+    assert "line 2" in str(error.value)
+
+
+def test_choices_are_matched_without_regard_to_case(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "renewal-sync.toml"
+    config.write_text('log_level = "info"\nhealth_match_on = "Domain"\n')
+    monkeypatch.setenv(CONFIG_ENV, str(config))
+    monkeypatch.setenv("RENEWAL_SYNC_CRM", "HubSpot")
+    settings = load_settings(credentials=False)
+    assert (settings.log_level, settings.crm, settings.health_match_on) == (
+        "INFO",
+        "hubspot",
+        "domain",
+    )
+
+
+def test_a_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENEWAL_SYNC_CRM", "zoho")
+    with pytest.raises(SettingsError) as error:
+        load_settings(credentials=False)
+    assert "  - RENEWAL_SYNC_CRM=zoho: crm: Input should be 'salesforce' or 'hubspot'" in str(
+        error.value
+    )
+
+
+def test_a_bad_secret_value_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENEWAL_SYNC_SMTP_PORT", "not-a-port")
+    monkeypatch.setenv("RENEWAL_SYNC_ALERT_WEBHOOK_URL", "https://hooks.example/T0/B0/s3cr3t")
+    with pytest.raises(SettingsError) as error:
+        load_settings(credentials=False)
+    assert "RENEWAL_SYNC_SMTP_PORT=not-a-port: smtp_port" in str(error.value)
+    assert "s3cr3t" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["postgres://rs@db.example:5432/state", "postgresql://rs@db.example:5432/state"],
+)
+def test_postgres_urls_mean_postgresql_through_psycopg(
+    monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", given)
+    settings = load_settings(credentials=False)
+    assert settings.database_url == "postgresql+psycopg://rs@db.example:5432/state"
