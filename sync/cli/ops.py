@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -20,7 +21,7 @@ from sync.cli.common import (
     startup_errors,
     table,
 )
-from sync.cli.report import print_dry_run, print_summary
+from sync.cli.report import dry_run_document, print_dry_run, print_summary
 from sync.core.stop import StopToken, stop_on_signals
 from sync.daemon import Daemon
 from sync.metrics import Metrics
@@ -34,12 +35,17 @@ TodayOption = Annotated[
 ]
 
 
-def sync_command(
+def sync_command(  # noqa: PLR0917 - one parameter per CLI option
     once: Annotated[bool, typer.Option("--once", help="Run one sync and exit")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the CRM changes it would make; write nothing")
     ] = False,
     today: TodayOption = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Dry run: records listed per kind (0: all)")
+    ] = 10,
+    show_all: Annotated[bool, typer.Option("--all", help="Dry run: list every record")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Dry run: one JSON document")] = False,
 ) -> None:
     """Run one sync now (the daemon is `renewal-sync run`)."""
     if not once:
@@ -56,7 +62,13 @@ def sync_command(
             notify_after(settings, service.store, result.run_id)
     finally:
         service.close()
-    print_dry_run(result) if dry_run else print_summary(result)
+    examples = 0 if show_all else limit
+    if dry_run and as_json:
+        typer.echo(json.dumps(dry_run_document(result, examples=examples), default=str))
+    elif dry_run:
+        print_dry_run(result, examples=examples)
+    else:
+        print_summary(result)
     raise typer.Exit(exit_code(result.status, stop))
 
 

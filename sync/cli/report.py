@@ -40,11 +40,12 @@ def print_summary(result: RunResult) -> None:
 
 
 def print_dry_run(result: RunResult, *, examples: int = _EXAMPLES) -> None:
-    """Every change the run would make, by kind, with examples and renewal amount deltas.
+    """Every change the run would make, by kind, with renewal amount deltas.
 
-    `examples` caps the listed records per kind (0 lists them all). Each line reads
-    `create|update KEY [amount +delta] [CRM fields]`, so a preview can be checked line by
-    line against what the following real run writes.
+    `examples` caps the listed records per kind (0 lists them all). Each record reads
+    `create|update KEY "name" [amount +delta]`, then one line per CRM field with its value
+    now and the value the run would write, so a person can review it line by line against
+    what the following real run writes.
     """
     typer.echo(f"dry run {result.run_id or '-'}: {result.status} (nothing was written)")
     if result.error:
@@ -61,20 +62,92 @@ def print_dry_run(result: RunResult, *, examples: int = _EXAMPLES) -> None:
         shown = items if examples <= 0 else items[:examples]
         for item in shown:
             typer.echo(f"    {_describe(item)}")
+            for change in field_changes(item):
+                typer.echo(f"        {change['field']}: {change['old']} -> {change['new']}")
         if len(items) > len(shown):
-            typer.echo(f"    ... and {len(items) - len(shown)} more")
+            typer.echo(f"    ... and {len(items) - len(shown)} more (--all lists every one)")
     if result.stats.get("human_edits_kept"):
         typer.echo(f"  renewals edited by a person, left alone: {result.stats['human_edits_kept']}")
-    total = sum((_delta(i) for i in result.report.changes.get("renewal", [])), Decimal(0))
-    typer.echo(f"  renewal amount change in total: {total:+,.2f}")
+    typer.echo(f"  renewal amount change in total: {_total(result):+,.2f}")
+
+
+def dry_run_document(result: RunResult, *, examples: int = 0) -> dict[str, Any]:
+    """The dry run as one JSON-ready document (`sync --once --dry-run --json`): every
+    change with its name, amount delta and each field's value now and to be written."""
+    changes = {} if result.report is None else result.report.changes
+    listed: dict[str, list[dict[str, Any]]] = {}
+    for concept, items in sorted(changes.items()):
+        shown = items if examples <= 0 else items[:examples]
+        listed[concept] = [_item_document(item) for item in shown]
+    return {
+        "run_id": result.run_id,
+        "status": str(result.status),
+        "error": result.error,
+        "subscriptions": result.stats.get("subscriptions", 0),
+        "counts": {concept: len(items) for concept, items in sorted(changes.items()) if items},
+        "changes": {concept: items for concept, items in listed.items() if items},
+        "human_edits_kept": result.stats.get("human_edits_kept", 0),
+        "renewal_amount_change": f"{_total(result):.2f}",
+    }
+
+
+def _item_document(item: Item) -> dict[str, Any]:
+    return {
+        "action": _verb(item),
+        "key": item.key,
+        "record_id": item.record_id,
+        "name": _name(item),
+        "amount_delta": f"{_delta(item):.2f}",
+        "fields": field_changes(item),
+    }
+
+
+def field_changes(item: Item) -> list[dict[str, Any]]:
+    """Each CRM field the run would write: its value now (None on a new record) and new."""
+    if item.plan is None:
+        return []
+    now = item.current or {}
+    return [
+        {"field": name, "old": _plain(now.get(name)), "new": _plain(value)}
+        for name, value in sorted(item.plan.payload.items())
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON and a terminal show it (dates and decimals as text)."""
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def _total(result: RunResult) -> Decimal:
+    changes = {} if result.report is None else result.report.changes
+    return sum((_delta(i) for i in changes.get("renewal", [])), Decimal(0))
+
+
+def _verb(item: Item) -> str:
+    return "create" if item.plan is not None and item.plan.is_new else "update"
+
+
+def _name(item: Item) -> str:
+    """What a person calls the record: its name in the CRM now, else the one the run gives it."""
+    decisions = item.plan.decisions if item.plan is not None else ()
+    for decision in decisions:
+        if decision.canonical_field in {"name", "subject"} and item.current:
+            shown = item.current.get(decision.crm_field)
+            if shown:
+                return str(shown)
+    for attribute in ("name", "subject"):
+        value = getattr(item.intent, attribute, None)
+        if value:
+            return str(value)
+    return ""
 
 
 def _describe(item: Item) -> str:
-    verb = "create" if item.plan is not None and item.plan.is_new else "update"
-    fields = ", ".join(sorted(item.plan.payload)) if item.plan else ""
     delta = _delta(item)
     amount = f" amount {delta:+,.2f}" if delta else ""
-    return f"{verb} {item.key}{amount} [{fields}]"
+    name = _name(item)
+    named = f' "{name}"' if name else ""
+    return f"{_verb(item)} {item.key}{named}{amount}"
 
 
 def _delta(item: Item) -> Decimal:
