@@ -137,6 +137,25 @@ def signal_source(settings: Settings, *, sleep: Sleep = time.sleep) -> SignalSou
 def open_service(settings: Settings, *, clock: Clock = utc_now) -> Service:
     """Check the mappings (raises MappingError), then open (and migrate) the state store;
     no API call yet."""
-    load_mapping(settings)
-    load_signals_mapping(settings)
+    try:
+        load_mapping(settings)
+        load_signals_mapping(settings)
+    except MappingError as error:
+        _record_invalid_mapping(settings, error, clock)
+        raise
     return Service(settings, StateStore.open(settings.database_url), clock)
+
+
+def _record_invalid_mapping(settings: Settings, error: MappingError, clock: Clock) -> None:
+    """A mapping that stops the service at start-up is still a failed run in `runs` (and so
+    on the status page and in alerts); a state database that cannot be opened either is
+    left to the caller's one line."""
+    try:
+        store = StateStore.open(settings.database_url)
+    except Exception:  # the mapping error is what the admin must see first
+        return
+    try:
+        reason = startup_reason(settings, error)
+        record_unstarted(store, settings.crm, RunStatus.FAILED, reason, dry_run=False, now=clock())
+    finally:
+        store.close()

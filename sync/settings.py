@@ -40,6 +40,7 @@ from sync.settings_sources import ConfigFileError, explain, read_config_file
 CONFIG_ENV = "RENEWAL_SYNC_CONFIG"
 SECRETS_DIR_ENV = "RENEWAL_SYNC_SECRETS_DIR"
 DEFAULT_DATABASE_URL = "sqlite:///.renewal-sync/state.db"
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 CREDENTIALS_NEEDED: ContextVar[bool] = ContextVar("credentials_needed", default=True)
@@ -165,6 +166,15 @@ class Settings(BaseSettings):
     hubspot_api_host: str = Field(
         "https://api.hubapi.com", validation_alias=_env("HUBSPOT_API_HOST", "hubspot_api_host")
     )
+    status_port: int | None = Field(
+        None, ge=0, le=65535, description="Serve the status page, /healthz and /metrics here"
+    )
+    status_host: str = Field(
+        "127.0.0.1", description="Where the status page listens; beyond loopback needs a token"
+    )
+    status_token: SecretStr | None = Field(
+        None, description="Bearer token (or ?token=) the status page asks for"
+    )
     hubspot_portal_id: int | None = Field(
         None, description="The portal (hub) id, for links to deal pages in `errors`"
     )
@@ -191,7 +201,17 @@ class Settings(BaseSettings):
                 "RENEWAL_SYNC_ALERT_EMAIL_TO is set but RENEWAL_SYNC_SMTP_HOST is not: "
                 "name the SMTP server that sends alert emails"
             )
+        if (
+            self.status_port is not None
+            and self.status_host not in LOOPBACK
+            and self.status_token is None
+        ):
+            raise ValueError(
+                f"RENEWAL_SYNC_STATUS_HOST={self.status_host} exposes the status page beyond "
+                "this host: set RENEWAL_SYNC_STATUS_TOKEN too (or keep the host 127.0.0.1)"
+            )
         secrets = (
+            self.status_token,
             self.sf_client_secret, self.sf_access_token, self.hubspot_access_token,
             self.alert_webhook_url, self.smtp_password,
         )  # fmt: skip

@@ -22,13 +22,16 @@ from sync.cli.common import (
     table,
 )
 from sync.cli.report import dry_run_document, print_dry_run, print_summary
+from sync.core.logs import get_logger
 from sync.core.stop import StopToken, stop_on_signals
 from sync.daemon import Daemon
+from sync.health import health_of
 from sync.metrics import Metrics
 from sync.service import open_service
-from sync.settings import Settings
 from sync.state import Run, RunStatus
-from sync.state.runs import FINAL_STATUSES
+from sync.status_page import StatusPage, serve_status_page
+
+log = get_logger("renewal_sync.daemon")
 
 TodayOption = Annotated[
     str | None, typer.Option(help="Evaluate as of this day (YYYY-MM-DD); UTC today by default")
@@ -93,6 +96,10 @@ def run_command(today: TodayOption = None) -> None:
     metrics.prime(settings.crm)
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
+    if settings.status_port is not None:
+        page = StatusPage(settings, service.store, service.mapping, metrics.registry)
+        served = serve_status_page(page, settings.status_host, settings.status_port)
+        log.info("status_page_serving", host=settings.status_host, port=served.server_port)
 
     def tick(stop: StopToken) -> None:
         began = time.monotonic()
@@ -127,27 +134,14 @@ def health_command(
     settings = settings_or_exit(read_only=True)
     store = open_read_only_store(settings)
     try:
-        beat = store.heartbeats.latest()
-        now = datetime.now(UTC)
-        recent = [
-            r for r in store.runs.recent(settings.crm, limit=200) if r.status in FINAL_STATUSES
-        ]
+        state = health_of(settings, store, datetime.now(UTC))
     finally:
         store.close()
-    max_age = timedelta(seconds=settings.heartbeat_max_age_seconds)
-    problems = []
-    if beat is None:
-        problems.append("no daemon heartbeat yet")
-    elif beat.state == "stopped" or beat.age(now) > max_age:
-        problems.append(
-            f"{beat.daemon_id} {beat.state}, beat {int(beat.age(now).total_seconds())}s ago"
-        )
-    problems += run_problems(settings, recent, now)
-    if beat is not None:
-        age = int(beat.age(now).total_seconds())
-        typer.echo(f"daemon {beat.daemon_id} {beat.state}, beat {age}s ago")
-    if recent:
-        last = recent[0]
+    problems = state.problems
+    if state.beat is not None:
+        typer.echo(f"daemon {state.beat.daemon_id} {state.beat.state}, beat {state.beat_age}s ago")
+    if state.last_run is not None:
+        last = state.last_run
         reason = f": {last.error}" if last.error else ""
         typer.echo(
             f"last run {last.run_id} {last.status.value} at {last.started_at.isoformat()}{reason}"
@@ -155,32 +149,6 @@ def health_command(
     typer.echo("healthy" if not problems else "unhealthy: " + "; ".join(problems))
     if check and problems:
         raise typer.Exit(1)
-
-
-def run_problems(settings: Settings, recent: list[Run], now: datetime) -> list[str]:
-    """Why the run history is unhealthy (newest first; skipped runs say nothing)."""
-    telling = [r for r in recent if r.status not in (RunStatus.SKIPPED, RunStatus.INTERRUPTED)]
-    problems = []
-    streak = telling[: settings.health_failed_runs]
-    if len(streak) == settings.health_failed_runs and all(
-        r.status is RunStatus.FAILED for r in streak
-    ):
-        problems.append(f"the last {len(streak)} runs failed")
-    window = timedelta(
-        minutes=settings.health_success_window_minutes or 3 * settings.interval_minutes
-    )
-    succeeded = [r for r in telling if r.status is RunStatus.SUCCEEDED]
-    oldest = telling[-1].started_at if telling else None
-    if oldest is not None and now - _aware(oldest) > window:
-        last_ok = _aware(succeeded[0].started_at) if succeeded else None
-        if last_ok is None or now - last_ok > window:
-            minutes = int(window.total_seconds() // 60)
-            problems.append(f"no run succeeded in the last {minutes} minutes")
-    return problems
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def runs_command(

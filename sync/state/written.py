@@ -10,7 +10,7 @@ ISO text), the form the CRM adapters send.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,6 +85,13 @@ class WrittenRepository(Repository):
                 )
                 found.update((row.external_key, _from_row(row)) for row in conn.execute(query))
         return found
+
+    def of_type(self, crm: str, object_type: str) -> Iterator[WrittenValue]:
+        """Every last write of one type, streamed (the status page's renewals due)."""
+        query = select(WRITTEN).where(WrittenRow.crm == crm, WrittenRow.object_type == object_type)
+        with self._source.reading() as conn:
+            for row in conn.execute(query.order_by(WrittenRow.external_key)):
+                yield _from_row(row)
 
     def changed(
         self, crm: str, object_type: str, payloads: Mapping[str, Mapping[str, Any]]
