@@ -132,6 +132,8 @@ def _save(ctx: RunContext, name: str, page: PulledPage, touched: set[str]) -> No
     records += [_mirror(ctx, name, r, deleted=True) for r in page.deleted]
     touched.update(r.record_id for r in records)
     ctx.stats[f"pulled.{name}"] += len(records)
+    # progress of a long pull: one line per page with the stream's running total
+    log.info("pulled_page", stream=name, records=len(records), total=ctx.stats[f"pulled.{name}"])
     if page.last is None:
         return
     cursor = Cursor(ctx.crm, name, page.last.modstamp, page.last.record_id)

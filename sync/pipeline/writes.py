@@ -140,8 +140,14 @@ def write_items(
             result.ids[item.key] = item.record_id
     changed = [(i, p) for i, p in todo if p or (i.plan is not None and i.plan.associations)]
     _confirm_unchanged(ctx, concept, [i for i, p in todo if not p])
-    for batch in _batches(changed, max(1, ctx.port.batch_size), group):
+    batches = _batches(changed, max(1, ctx.port.batch_size), group)
+    sent = 0
+    for number, batch in enumerate(batches, start=1):
         _write_batch(ctx, concept, batch, send, result)
+        sent += len(batch)
+        # progress of a long run: one line per batch, "batch 3 of 12, 600 of 2,310 records"
+        log.info("write_batch", concept=concept, batch=number, batches=len(batches),
+                 records=sent, of=len(changed), failed=len(result.failed))  # fmt: skip
         ctx.checkpoint()
     return result
 
