@@ -24,9 +24,8 @@ from aiosmtpd.controller import Controller
 
 from crm_sandbox.tls import make_loopback_certs
 from sync.alerts import alerts_for
-from sync.state import Run, RunMode, RunStatus, StateStore
-from tests.cli.conftest import new_sandbox, process_env
-from tests.cli.test_sync_once_process import Served
+from sync.state import Run, RunMode, RunStatus
+from tests.cli.test_sync_once_process import Served, serve_org
 
 CLI = [sys.executable, "-m", "sync.cli.main"]
 
@@ -99,17 +98,7 @@ def mailbox(tmp_path: Path) -> Iterator[Mailbox]:
 
 @pytest.fixture
 def served(_server: Any, tmp_path: Path) -> Iterator[Served]:
-    app, current = _server
-    sandbox = new_sandbox(20)
-    current.sandbox = sandbox
-    database = f"sqlite:///{tmp_path}/state.db"
-    env = {**process_env(app, sandbox, database), "RENEWAL_SYNC_LOG_LEVEL": "WARNING"}
-    store = StateStore.open(database)
-    try:
-        yield Served(sandbox, env, store)
-    finally:
-        store.close()
-        current.sandbox = None
+    yield from serve_org(_server, tmp_path, 20)
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -60,13 +60,12 @@ def _wait_for(predicate: Callable[[], bool], seconds: float = 60) -> bool:
     return False
 
 
-@pytest.fixture
-def served(
-    _server: tuple[ServedApp, Any],
-    tmp_path: Path,
+def serve_org(
+    server: tuple[ServedApp, Any], tmp_path: Path, opportunities: int
 ) -> Iterator[Served]:
-    app, current = _server
-    sandbox = new_sandbox(60)
+    """A fresh sandbox org behind the module's served app, its environment and store."""
+    app, current = server
+    sandbox = new_sandbox(opportunities)
     current.sandbox = sandbox
     database = f"sqlite:///{tmp_path}/state.db"
     env = {**process_env(app, sandbox, database), "RENEWAL_SYNC_LOG_LEVEL": "WARNING"}
@@ -76,6 +75,14 @@ def served(
     finally:
         store.close()
         current.sandbox = None
+
+
+@pytest.fixture
+def served(
+    _server: tuple[ServedApp, Any],
+    tmp_path: Path,
+) -> Iterator[Served]:
+    yield from serve_org(_server, tmp_path, 60)
 
 
 def _slow_writes(sandbox: SalesforceSandbox) -> None:
