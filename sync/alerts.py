@@ -1,6 +1,7 @@
 """Alerts, edge-triggered like Hightouch's: one notification when the sync enters a failing
 or deferred state, none while it stays there, one when it recovers; one when a run rejects
-more than `alert_rejected_share` of its records (again only on crossing the line).
+more than `alert_rejected_share` of its records (again only on crossing the line); one when a
+reconciliation (daily at most) finds gaps, a person's kept decisions not counted.
 
 The state lives in the run history, not in memory: a run's state is failing (failed),
 deferred or ok (succeeded); skipped and interrupted runs say nothing and are looked past. So a
@@ -23,7 +24,7 @@ import requests
 
 from sync.core.logs import get_logger, scrub
 from sync.settings import Settings
-from sync.state import Run, RunStatus, StateStore
+from sync.state import Run, RunMode, RunStatus, StateStore
 
 log = get_logger("renewal_sync.alerts")
 STATE_OF = {RunStatus.FAILED: "failing", RunStatus.DEFERRED: "deferred", RunStatus.SUCCEEDED: "ok"}
@@ -32,7 +33,7 @@ HISTORY = 50  # final runs looked back through for the previous state
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    kind: str  # failing | deferred | recovered | rejected
+    kind: str  # failing | deferred | recovered | rejected | gaps
     crm: str
     run_id: str
     text: str
@@ -79,6 +80,13 @@ def alerts_for(run: Run, earlier: Sequence[Run], share_limit: float) -> list[Ale
         found.append(Alert("rejected", run.crm, run.run_id,
                            f"renewal-sync ({crm}): {rejected} records ({share:.0%}) were rejected "
                            f"in run {run.run_id[:8]}; see `renewal-sync errors`"))  # fmt: skip
+    gaps = int(run.stats.get("reconcile.gaps", 0) or 0)
+    if run.mode is RunMode.RECONCILE and gaps:
+        person = int(run.stats.get("reconcile.need_person", 0) or 0)
+        found.append(Alert("gaps", run.crm, run.run_id,
+                           f"renewal-sync ({crm}): reconciliation found {gaps} gap(s) between the "
+                           f"CRM and what the service keeps: {gaps - person} repaired, {person} "
+                           "need a person (see `renewal-sync errors`)"))  # fmt: skip
     return found
 
 

@@ -45,9 +45,10 @@ class Service:
         dry_run: bool = False,
         stop: StopToken | None = None,
         mapping: Mapping | None = None,
+        reconcile: bool = False,
     ) -> RunResult:
         """One run of the pipeline against the configured CRM (`mapping` overrides the file:
-        a preview of a changed mapping)."""
+        a preview of a changed mapping; `reconcile` reads the whole CRM and checks it)."""
         stop = stop or StopToken()
         try:
             used = mapping if mapping is not None else self.mapping()
@@ -61,7 +62,7 @@ class Service:
                 log.error("run_failed_to_start", reason=reason)
             return record_unstarted(
                 self.store, self.settings.crm, RunStatus.FAILED, reason,
-                dry_run=dry_run, now=self.clock(),
+                dry_run=dry_run, now=self.clock(), reconcile=reconcile,
             )  # fmt: skip
         return run_once(
             self.settings,
@@ -72,6 +73,7 @@ class Service:
             stop=stop,
             clock=self.clock,
             signals=signals,
+            reconcile=reconcile,
         )
 
     def close(self) -> None:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         None, description="Mapping YAML; the shipped default if unset"
     )
     interval_minutes: int = Field(15, ge=1, le=24 * 60, description="Minutes between daemon runs")
+    reconcile_daily: bool = Field(
+        True,
+        description="The daemon reconciles once a day, after the day's first successful run",
+    )
     api_budget_share: float = Field(
         0.5,
         gt=0,

@@ -45,6 +45,9 @@ def _register() -> None:
     app.command("run")(ops.run_command)
     app.command("health")(ops.health_command)
     app.command("runs")(ops.runs_command)
+    from sync.cli import reconcile  # noqa: PLC0415
+
+    app.command("reconcile")(reconcile.reconcile_command)
     from sync.cli import errors  # noqa: PLC0415
 
     app.add_typer(errors.app, name="errors")

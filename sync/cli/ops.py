@@ -27,8 +27,9 @@ from sync.core.stop import StopToken, stop_on_signals
 from sync.daemon import Daemon
 from sync.health import health_of
 from sync.metrics import Metrics
+from sync.pipeline.run import RunResult
 from sync.service import open_service
-from sync.state import Run, RunStatus
+from sync.state import Run, RunMode, RunStatus, StateStore
 from sync.status_page import StatusPage, serve_status_page
 
 log = get_logger("renewal_sync.daemon")
@@ -110,6 +111,9 @@ def run_command(today: TodayOption = None) -> None:
             duration=time.monotonic() - began,
         )  # fmt: skip
         notify_after(settings, service.store, result.run_id)
+        if settings.reconcile_daily and reconcile_due(service.store, settings.crm, result):
+            checked = service.run_once(stop=stop, reconcile=True)
+            notify_after(settings, service.store, checked.run_id)
 
     daemon_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     interval = timedelta(minutes=settings.interval_minutes)
@@ -120,6 +124,17 @@ def run_command(today: TodayOption = None) -> None:
         daemon.serve_forever()
     finally:
         service.close()
+
+
+def reconcile_due(store: StateStore, crm: str, after: RunResult) -> bool:
+    """Once a day, right after that day's first successful sync (which has already raised
+    the milestones due today, so what reconciliation finds is drift, not new work)."""
+    if after.status is not RunStatus.SUCCEEDED or not after.began or after.run_id is None:
+        return False
+    run = store.runs.get(after.run_id)
+    tried = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.DEFERRED)
+    last = store.runs.last(crm, statuses=tried, modes=(RunMode.RECONCILE,))
+    return run is not None and (last is None or last.started_at.date() < run.started_at.date())
 
 
 def health_command(

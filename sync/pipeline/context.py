@@ -34,6 +34,8 @@ class RunContext:
     run_id: str
     stop: StopToken = field(default_factory=StopToken)
     dry_run: bool = False
+    complete: bool = False
+    """Read every stream from its start, cursors notwithstanding (reconciliation)."""
     lookback: timedelta = timedelta(minutes=5)
     lock: RunLock | None = None
     stats: Counter[str] = field(default_factory=Counter)

@@ -101,7 +101,8 @@ def _record_drift(ctx: RunContext, drift: SchemaDriftError, messages: list[str])
 
 def _pull_stream(ctx: RunContext, stream: Stream, outcome: PullOutcome) -> None:
     cursor = ctx.store.cursors.get(ctx.crm, stream.name)
-    since = None if _fields_added(ctx, stream, cursor) else _since(cursor, ctx.lookback)
+    reread = ctx.complete or _fields_added(ctx, stream, cursor)
+    since = None if reread else _since(cursor, ctx.lookback)
     touched = outcome.touched.setdefault(stream.name, set())
     for page in ctx.port.pull(stream, since, ctx.started_at):
         _save(ctx, stream.name, page, touched)

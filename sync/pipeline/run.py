@@ -25,6 +25,15 @@ from sync.pipeline.decide import ABOVE_CEILING
 from sync.pipeline.plan import Plan, build_plan
 from sync.pipeline.pull import PullOutcome, pull_all
 from sync.pipeline.push import PushReport, push
+from sync.pipeline.reconcile import (
+    Gap,
+    change_gaps,
+    file_gaps,
+    invariant_gaps,
+    mark_vanished,
+    settle,
+    tally,
+)
 from sync.pipeline.rekey import migrate_legacy_keys
 from sync.pipeline.signals import (
     MATCH_OBJECT,
@@ -56,6 +65,7 @@ class RunResult:
     report: PushReport | None = None
     world: World | None = None
     error: str | None = None
+    gaps: list[Gap] | None = None  # set by a reconciliation that got as far as its push
     began: bool = True  # False: skipped, or failed before the pipeline (a refused login)
 
 
@@ -70,19 +80,24 @@ def run_once(
     stop: StopToken | None = None,
     clock: Clock = utc_now,
     signals: SignalSource | None = None,
+    reconcile: bool = False,
 ) -> RunResult:
-    """One run under the run lock; returns status SKIPPED when another runner holds it."""
+    """One run under the run lock; returns status SKIPPED when another runner holds it.
+
+    `reconcile`: read the whole CRM again and check the invariants (`sync.pipeline.reconcile`);
+    with `dry_run` too, only report the gaps."""
     lock = store.run_lock()
     if not lock.try_acquire():
         holder = lock.holder_now()
         reason = "another runner holds the run lock" + (f" ({holder})" if holder else "")
         log.info("run_skipped", reason=reason)
         return record_unstarted(
-            store, port.name, RunStatus.SKIPPED, reason, dry_run=dry_run, now=clock()
-        )
+            store, port.name, RunStatus.SKIPPED, reason, dry_run=dry_run, now=clock(),
+            reconcile=reconcile,
+        )  # fmt: skip
     try:
         started = clock()
-        mode = _mode(store, port.name, dry_run)
+        mode = _mode(store, port.name, dry_run, reconcile=reconcile)
         run = store.runs.start(port.name, mode, now=started)
         ctx = RunContext(
             port=port,
@@ -95,6 +110,7 @@ def run_once(
             run_id=run.run_id,
             stop=stop or StopToken(),
             dry_run=dry_run,
+            complete=reconcile,
             lookback=timedelta(seconds=settings.lookback_seconds),
             lock=lock,
             lapsed_window_days=settings.lapsed_window_days,
@@ -108,11 +124,18 @@ def run_once(
 
 
 def record_unstarted(
-    store: StateStore, crm: str, status: RunStatus, reason: str, *, dry_run: bool, now: datetime
+    store: StateStore,
+    crm: str,
+    status: RunStatus,
+    reason: str,
+    *,
+    dry_run: bool,
+    now: datetime,
+    reconcile: bool = False,
 ) -> RunResult:
     """A run that never started - another runner holds the lock (skipped), the CRM refused
     the login (failed) - is still a row in `runs`, with its one-line reason."""
-    mode = RunMode.DRY_RUN if dry_run else _mode(store, crm, dry_run=False)
+    mode = _mode(store, crm, dry_run, reconcile=reconcile)
     run = store.runs.record_unstarted(crm, mode, status, reason, now=now)
     return RunResult(run.run_id, status, error=reason, began=False)
 
@@ -138,17 +161,18 @@ def priced_from(rules: RuleSettings, world: World) -> RuleSettings:
     return rules.model_copy(update={"list_prices": world.list_prices() | rules.list_prices})
 
 
-def _mode(store: StateStore, crm: str, dry_run: bool) -> RunMode:
+_PREVIEWS = frozenset({RunMode.DRY_RUN, RunMode.RECONCILE_DRY})
+
+
+def _mode(store: StateStore, crm: str, dry_run: bool, *, reconcile: bool = False) -> RunMode:
     """Full after a dry run: it moved the cursors without acting on what it pulled, so an
     incremental run would never evaluate the accounts those records touched."""
+    if reconcile:
+        return RunMode.RECONCILE_DRY if dry_run else RunMode.RECONCILE
     if dry_run:
         return RunMode.DRY_RUN
     last = store.runs.last(crm)
-    return (
-        RunMode.INCREMENTAL
-        if last is not None and last.mode is not RunMode.DRY_RUN
-        else RunMode.FULL
-    )
+    return RunMode.INCREMENTAL if last is not None and last.mode not in _PREVIEWS else RunMode.FULL
 
 
 def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) -> RunResult:
@@ -160,6 +184,7 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
         # narrowed when a mapped field has gone; stage meanings from the CRM's pipelines
         ctx = replace(ctx, mapping=with_stage_meanings(pulled.mapping, ctx.port))
         signal_pull = pull_signals(ctx, signals.port, signals.mapping) if signals else None
+        vanished = mark_vanished(ctx, pulled) if ctx.complete else []
         result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
         ctx = replace(ctx, rules=priced_from(ctx.rules, result.world))
         migrate_legacy_keys(ctx, result.world)
@@ -169,7 +194,14 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
             accounts = None if accounts is None else accounts | touched
         result.plan = build_plan(ctx, result.world, accounts)
         _book_decisions(ctx, result.world, result.plan)
+        found = invariant_gaps(ctx, result.world, result.plan) if ctx.complete else []
         result.report = push(ctx, result.world, result.plan, skipped=set(pulled.skipped))
+        if ctx.complete:
+            result.gaps = vanished + settle(ctx, found, result.report)
+            result.gaps += change_gaps(ctx, result.world, result.report)
+            tally(ctx, result.gaps)
+            if not ctx.dry_run:
+                file_gaps(ctx, result.gaps)
     except DeferRunError as exc:
         status, error = RunStatus.DEFERRED, str(exc)
     except StoppedError:

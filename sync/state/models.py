@@ -34,6 +34,10 @@ class RunMode(StrEnum):
     FULL = "full"
     INCREMENTAL = "incremental"
     DRY_RUN = "dry_run"
+    RECONCILE = "reconcile"
+    """A complete re-read of the CRM, the invariants checked, what the service owns repaired."""
+    RECONCILE_DRY = "reconcile_dry"
+    """Reconciliation that only reports (`reconcile --dry-run`)."""
 
 
 class RunStatus(StrEnum):

@@ -153,15 +153,21 @@ class RunRepository(Repository):
             return [_from_row(row) for row in conn.execute(query)]
 
     def last(
-        self, crm: str, *, statuses: Iterable[RunStatus] = (RunStatus.SUCCEEDED,)
+        self,
+        crm: str,
+        *,
+        statuses: Iterable[RunStatus] = (RunStatus.SUCCEEDED,),
+        modes: Iterable[RunMode] | None = None,
     ) -> Run | None:
-        """The latest run of ``crm`` that ended in one of ``statuses``."""
+        """The latest run of ``crm`` that ended in one of ``statuses`` (of ``modes``)."""
         query = (
             select(RUNS)
             .where(RunRow.crm == crm, RunRow.status.in_([RunStatus(s).value for s in statuses]))
             .order_by(RunRow.started_at.desc())
             .limit(1)
         )
+        if modes is not None:
+            query = query.where(RunRow.mode.in_([RunMode(m).value for m in modes]))
         with self._source.reading() as conn:
             row = conn.execute(query).one_or_none()
         return None if row is None else _from_row(row)

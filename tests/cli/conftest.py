@@ -7,9 +7,13 @@ way an operator gives them: through environment variables.
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +120,33 @@ def invoke(*args: str) -> Result:
 def tick(sandbox: SalesforceSandbox) -> None:
     """Move the org's clock on, so each run's writes carry a later stamp than the last."""
     sandbox.clock.advance(timedelta(seconds=1))
+
+
+@dataclass
+class Webhook:
+    """An HTTP receiver on loopback that keeps every JSON body posted to it."""
+
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    got = Webhook()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            got.bodies.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    got.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/renewals"
+    yield got
+    server.shutdown()

@@ -5,17 +5,14 @@ served sandbox; the alert receivers are real servers on loopback."""
 
 from __future__ import annotations
 
-import json
 import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,39 +22,10 @@ from aiosmtpd.controller import Controller
 from crm_sandbox.tls import make_loopback_certs
 from sync.alerts import alerts_for
 from sync.state import Run, RunMode, RunStatus
+from tests.cli.conftest import Webhook
 from tests.cli.test_sync_once_process import Served, serve_org
 
 CLI = [sys.executable, "-m", "sync.cli.main"]
-
-
-@dataclass
-class Webhook:
-    """An HTTP receiver on loopback that keeps every JSON body posted to it."""
-
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    url: str = ""
-
-
-@pytest.fixture
-def webhook() -> Iterator[Webhook]:
-    got = Webhook()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            got.bodies.append(json.loads(self.rfile.read(length)))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    got.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/renewals"
-    yield got
-    server.shutdown()
 
 
 @dataclass

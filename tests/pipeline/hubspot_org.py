@@ -273,6 +273,20 @@ class HubSpotOrg(Org):
     def person_deletes_renewal(self, renewal_id: str) -> None:
         self.person_archives("deals", renewal_id)
 
+    def restore_open_amount_untracked(self, account_id: str, amount: Decimal) -> None:
+        with self.sandbox.portal.lock:
+            (company,) = [c for c in self.sandbox.records("companies") if str(c.id) == account_id]
+            company.props["open_renewal_amount"] = str(amount)  # updatedAt as it was
+
+    def purge(self, record_id: str) -> None:
+        with self.sandbox.portal.lock:
+            for store in self.sandbox.portal.stores.values():
+                record = store.records.pop(int(record_id), None)
+                if record is not None:
+                    store.ids.remove(record.id)
+                    store._unindex(record)
+                    store.version += 1
+
     def person_creates_renewal(self, contract_id: str, amount: Decimal) -> str:
         return self.person_creates("deals", {
             "dealname": "Worked Example - renewal 2027 (by hand)", "pipeline": "default",

@@ -96,6 +96,7 @@ class Org(ABC):
         dry_run: bool = False,
         wrap: Wrap | None = None,
         today: date | None = None,
+        reconcile: bool = False,
         **settings: Any,
     ) -> RunResult:
         """One run of the service; the sandbox clock moves a second first and is the run's
@@ -110,6 +111,7 @@ class Org(ABC):
             today=today or self.today,
             dry_run=dry_run,
             clock=self.sandbox.clock.now,
+            reconcile=reconcile,
         )
 
     @abstractmethod
@@ -183,6 +185,18 @@ class Org(ABC):
 
     @abstractmethod
     def person_deletes_renewal(self, renewal_id: str) -> None: ...
+
+    # -- what happens behind the service's back (what only reconciliation finds) --------
+
+    @abstractmethod
+    def restore_open_amount_untracked(self, account_id: str, amount: Decimal) -> None:
+        """The account's open renewal amount set with its modstamp unchanged, as a restore
+        from a backup keeping audit fields does: no incremental pull can see it."""
+
+    @abstractmethod
+    def purge(self, record_id: str) -> None:
+        """A record gone for good, with no tombstone a pull could return (the recycle bin
+        emptied, a HubSpot record deleted permanently)."""
 
     @abstractmethod
     def person_records_billing(self, order_id: str, billed: Decimal) -> None:

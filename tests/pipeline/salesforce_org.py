@@ -240,6 +240,18 @@ class SalesforceOrg(Org):
         self.sandbox.clock.advance(timedelta(seconds=1))
         self.sandbox.writer.delete(renewal_id)
 
+    def restore_open_amount_untracked(self, account_id: str, amount: Decimal) -> None:
+        store = self.sandbox.store
+        with store.lock:
+            row = dict(store.table("Account")[account_id])
+            row["Open_Renewal_Amount__c"] = float(amount)
+            store.put("Account", row)  # SystemModstamp as it was
+
+    def purge(self, record_id: str) -> None:
+        store = self.sandbox.store
+        with store.lock:
+            store.remove(store.schema.by_prefix(record_id).name, record_id)
+
     def person_creates_renewal(self, contract_id: str, amount: Decimal) -> str:
         return self.person_creates("Opportunity", {
             "Name": "Worked Example - renewal 2027 (by hand)",
