@@ -36,7 +36,7 @@ def _cli(served: Served, *args: str, **env: str) -> subprocess.CompletedProcess[
     )  # fmt: skip
 
 
-def _person(served: Served, monkeypatch: pytest.MonkeyPatch) -> Salesforce:
+def _person(served: Served, monkeypatch: pytest.MonkeyPatch) -> Any:  # sobjects by attribute
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", served.env["REQUESTS_CA_BUNDLE"])
     return Salesforce(
         instance_url=served.env["SF_INSTANCE_URL"], session_id=served.sandbox.issue_token()

@@ -250,7 +250,9 @@ class SalesforceOrg(Org):
     def purge(self, record_id: str) -> None:
         store = self.sandbox.store
         with store.lock:
-            store.remove(store.schema.by_prefix(record_id).name, record_id)
+            found = store.schema.by_prefix(record_id)
+            assert found is not None, record_id
+            store.remove(found.name, record_id)
 
     def person_creates_renewal(self, contract_id: str, amount: Decimal) -> str:
         return self.person_creates("Opportunity", {
