@@ -14,6 +14,7 @@ from mappings import Mapping, MappingError, load, load_default
 from sync.core.clock import Clock, utc_now
 from sync.core.logs import get_logger, scrub
 from sync.core.ports import AuthenticationError, CrmError, CrmPort, CrmUnavailableError
+from sync.core.progress import NO_PROGRESS, Progress
 from sync.core.stop import StopToken
 from sync.pipeline.run import RunResult, SignalSource, record_unstarted, run_once
 from sync.settings import Settings
@@ -46,6 +47,7 @@ class Service:
         stop: StopToken | None = None,
         mapping: Mapping | None = None,
         reconcile: bool = False,
+        progress: Progress = NO_PROGRESS,
     ) -> RunResult:
         """One run of the pipeline against the configured CRM (`mapping` overrides the file:
         a preview of a changed mapping; `reconcile` reads the whole CRM and checks it)."""
@@ -74,6 +76,7 @@ class Service:
             clock=self.clock,
             signals=signals,
             reconcile=reconcile,
+            progress=progress,
         )
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ from sync.cli.common import (
 )
 from sync.cli.report import dry_run_document, print_dry_run, print_summary
 from sync.core.logs import get_logger
+from sync.core.progress import for_terminal
 from sync.core.stop import StopToken, stop_on_signals
 from sync.daemon import Daemon
 from sync.health import health_of
@@ -61,7 +62,7 @@ def sync_command(  # noqa: PLR0917 - one parameter per CLI option
     stop = StopToken()
     stop_on_signals(stop)  # SIGTERM: finish the call in flight, record the run interrupted
     try:
-        result = service.run_once(dry_run=dry_run, stop=stop)
+        result = service.run_once(dry_run=dry_run, stop=stop, progress=for_terminal())
         if not dry_run:
             notify_after(settings, service.store, result.run_id)
     finally:

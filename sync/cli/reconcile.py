@@ -17,6 +17,7 @@ import typer
 from sync.alerts import notify_after
 from sync.cli.common import config_errors, settings_or_exit, startup_errors, table
 from sync.cli.ops import TodayOption
+from sync.core.progress import for_terminal
 from sync.core.stop import StopToken, stop_on_signals
 from sync.pipeline.reconcile import Gap
 from sync.pipeline.run import RunResult
@@ -42,7 +43,9 @@ def reconcile_command(
     stop = StopToken()
     stop_on_signals(stop)
     try:
-        result = service.run_once(dry_run=dry_run, stop=stop, reconcile=True)
+        result = service.run_once(
+            dry_run=dry_run, stop=stop, reconcile=True, progress=for_terminal()
+        )
         if not dry_run:
             notify_after(settings, service.store, result.run_id)
     finally:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from contract_rules import HealthSettings, RuleSettings
 from mappings import Mapping
 from sync.core.ports import CrmPort
+from sync.core.progress import NO_PROGRESS, Progress
 from sync.core.stop import StoppedError, StopToken
 from sync.state import StateStore
 from sync.state.lock import RunLock
@@ -42,6 +43,9 @@ class RunContext:
     lapsed_window_days: int = 90
     amount_ceiling: Decimal = Decimal(1_000_000_000)
     raise_deleted_renewals: bool = False
+    progress: Progress = NO_PROGRESS
+    estimates: dict[str, int] = field(default_factory=dict)
+    """Per stream, the records a complete read is expected to return (the mirror's count)."""
     lengths: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per CRM object, the characters each text field holds (describe, once per run)."""
 

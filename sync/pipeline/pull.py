@@ -104,6 +104,8 @@ def _pull_stream(ctx: RunContext, stream: Stream, outcome: PullOutcome) -> None:
     reread = ctx.complete or _fields_added(ctx, stream, cursor)
     since = None if reread else _since(cursor, ctx.lookback)
     touched = outcome.touched.setdefault(stream.name, set())
+    if since is None:  # a complete read: about as many records as the mirror holds
+        ctx.estimates[stream.name] = ctx.store.mirror.count(ctx.crm, stream.name)
     for page in ctx.port.pull(stream, since, ctx.started_at):
         _save(ctx, stream.name, page, touched)
         ctx.checkpoint()
@@ -134,7 +136,9 @@ def _save(ctx: RunContext, name: str, page: PulledPage, touched: set[str]) -> No
     touched.update(r.record_id for r in records)
     ctx.stats[f"pulled.{name}"] += len(records)
     # progress of a long pull: one line per page with the stream's running total
-    log.info("pulled_page", stream=name, records=len(records), total=ctx.stats[f"pulled.{name}"])
+    total, estimate = ctx.stats[f"pulled.{name}"], ctx.estimates.get(name) or None
+    log.info("pulled_page", stream=name, records=len(records), total=total, estimate=estimate)
+    ctx.progress.update(f"pull {name}", total, estimate)
     if page.last is None:
         return
     cursor = Cursor(ctx.crm, name, page.last.modstamp, page.last.record_id)

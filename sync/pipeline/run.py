@@ -19,6 +19,7 @@ from mappings.streams import WRITTEN_PREFIX
 from sync.core.clock import Clock, utc_now
 from sync.core.logs import bound_run, get_logger, scrub
 from sync.core.ports import AuthenticationError, CrmPort, CrmUnavailableError, DeferRunError
+from sync.core.progress import NO_PROGRESS, Progress
 from sync.core.stop import StoppedError, StopToken
 from sync.pipeline.context import RunContext
 from sync.pipeline.decide import ABOVE_CEILING
@@ -81,6 +82,7 @@ def run_once(
     clock: Clock = utc_now,
     signals: SignalSource | None = None,
     reconcile: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> RunResult:
     """One run under the run lock; returns status SKIPPED when another runner holds it.
 
@@ -111,6 +113,7 @@ def run_once(
             stop=stop or StopToken(),
             dry_run=dry_run,
             complete=reconcile,
+            progress=progress,
             lookback=timedelta(seconds=settings.lookback_seconds),
             lock=lock,
             lapsed_window_days=settings.lapsed_window_days,
@@ -118,7 +121,10 @@ def run_once(
             raise_deleted_renewals=settings.raise_deleted_renewals,
         )
         with bound_run(run.run_id, crm=port.name, mode=mode.value):
-            return _run(ctx, full=mode is not RunMode.INCREMENTAL, signals=signals)
+            try:
+                return _run(ctx, full=mode is not RunMode.INCREMENTAL, signals=signals)
+            finally:
+                progress.finish()
     finally:
         lock.release()
 

@@ -148,6 +148,8 @@ def write_items(
         # progress of a long run: one line per batch, "batch 3 of 12, 600 of 2,310 records"
         log.info("write_batch", concept=concept, batch=number, batches=len(batches),
                  records=sent, of=len(changed), failed=len(result.failed))  # fmt: skip
+        detail = f"batch {number} of {len(batches)} ({sent:,} of {len(changed):,})"
+        ctx.progress.update(f"write {concept}", sent, len(changed), detail)
         ctx.checkpoint()
     return result
 

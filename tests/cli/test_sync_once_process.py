@@ -4,6 +4,9 @@ an admin runs it: killed, stopped, blocked by another runner, or unable to start
 
 from __future__ import annotations
 
+import itertools
+import os
+import pty
 import signal
 import subprocess
 import sys
@@ -206,3 +209,37 @@ def test_a_state_directory_that_cannot_be_made_is_one_line(served: Served, tmp_p
     lines = [line for line in stuck.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stuck.stderr
     assert lines[0].startswith(f"renewal-sync cannot open the state database ({url}): ")
+
+
+def test_on_a_terminal_each_stage_is_one_line_kept_up_to_date(served: Served) -> None:
+    """stderr on a pseudo-terminal, as when an admin runs it by hand: a line per stage,
+    rewritten in place; without a terminal (cron, the daemon) nothing but the log."""
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            SYNC, env=served.env, stdout=subprocess.DEVNULL, stderr=follower, text=True
+        )
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the process closed its end
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=120) == 0
+    finally:
+        os.close(leader)
+    text = seen.decode()
+    assert "\r\x1b[Kpull order: " in text
+    assert "write renewal: batch 1 of 1" in text
+    lines = [line.rsplit("\r\x1b[K", 1)[-1] for line in text.replace("\r\n", "\n").split("\n")]
+    stages = [line.split(":")[0] for line in lines if line]
+    # pages and batches of a stage update its line in place: no stage is two lines in a row
+    assert all(a != b for a, b in itertools.pairwise(stages)), stages
+    assert {"pull account", "pull order", "write renewal", "write task"} <= set(stages)
+    piped = served.sync()
+    assert piped.returncode == 0
+    assert "\x1b[K" not in piped.stderr

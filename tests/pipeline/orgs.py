@@ -19,6 +19,7 @@ from typing import Any
 
 from mappings import Mapping
 from sync.core.ports import CrmPort
+from sync.core.progress import NO_PROGRESS, Progress
 from sync.pipeline.run import RunResult, run_once
 from sync.settings import Settings
 from sync.state import StateStore
@@ -97,6 +98,7 @@ class Org(ABC):
         wrap: Wrap | None = None,
         today: date | None = None,
         reconcile: bool = False,
+        progress: Progress = NO_PROGRESS,
         **settings: Any,
     ) -> RunResult:
         """One run of the service; the sandbox clock moves a second first and is the run's
@@ -112,6 +114,7 @@ class Org(ABC):
             dry_run=dry_run,
             clock=self.sandbox.clock.now,
             reconcile=reconcile,
+            progress=progress,
         )
 
     @abstractmethod
