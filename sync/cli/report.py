@@ -10,6 +10,7 @@ import typer
 from mappings import RenewalIntent
 from sync.pipeline.renewal_edits import DERIVED
 from sync.pipeline.run import RunResult
+from sync.pipeline.world import World
 from sync.pipeline.writes import Item
 from sync.state import RunStatus
 
@@ -61,7 +62,7 @@ def print_dry_run(result: RunResult, *, examples: int = _EXAMPLES) -> None:
         typer.echo(f"  {concept}: {len(items)} change(s), {creates} new")
         shown = items if examples <= 0 else items[:examples]
         for item in shown:
-            typer.echo(f"    {_describe(item)}")
+            typer.echo(f"    {_describe(item, result.world)}")
             for change in field_changes(item):
                 typer.echo(f"        {change['field']}: {change['old']} -> {change['new']}")
         if len(items) > len(shown):
@@ -78,7 +79,7 @@ def dry_run_document(result: RunResult, *, examples: int = 0) -> dict[str, Any]:
     listed: dict[str, list[dict[str, Any]]] = {}
     for concept, items in sorted(changes.items()):
         shown = items if examples <= 0 else items[:examples]
-        listed[concept] = [_item_document(item) for item in shown]
+        listed[concept] = [_item_document(item, result.world) for item in shown]
     return {
         "run_id": result.run_id,
         "status": str(result.status),
@@ -91,12 +92,13 @@ def dry_run_document(result: RunResult, *, examples: int = 0) -> dict[str, Any]:
     }
 
 
-def _item_document(item: Item) -> dict[str, Any]:
+def _item_document(item: Item, world: World | None = None) -> dict[str, Any]:
     return {
         "action": _verb(item),
         "key": item.key,
         "record_id": item.record_id,
         "name": _name(item),
+        "account": _account(item, world),
         "amount_delta": f"{_delta(item):.2f}",
         "fields": field_changes(item),
     }
@@ -135,19 +137,30 @@ def _name(item: Item) -> str:
             shown = item.current.get(decision.crm_field)
             if shown:
                 return str(shown)
-    for attribute in ("name", "subject"):
+    for attribute in ("name", "subject", "sku"):
         value = getattr(item.intent, attribute, None)
         if value:
             return str(value)
     return ""
 
 
-def _describe(item: Item) -> str:
+def _account(item: Item, world: World | None) -> str:
+    """The name of the account the record belongs to (roll-ups, tasks, renewals)."""
+    account_id = getattr(item.intent, "account_id", None)
+    if world is None or not account_id:
+        return ""
+    found = world.accounts.get(str(account_id))
+    return found[0].name or "" if found else ""
+
+
+def _describe(item: Item, world: World | None = None) -> str:
     delta = _delta(item)
     amount = f" amount {delta:+,.2f}" if delta else ""
     name = _name(item)
     named = f' "{name}"' if name else ""
-    return f"{_verb(item)} {item.key}{named}{amount}"
+    account = _account(item, world)
+    of = f" of {account}" if account and account != name else ""
+    return f"{_verb(item)} {item.key}{named}{of}{amount}"
 
 
 def _delta(item: Item) -> Decimal:

@@ -31,6 +31,10 @@ def test_the_json_lists_every_change_with_names_and_new_values(org: Org) -> None
     assert Decimal(document["renewal_amount_change"]) == total
     raised = [o for o in org.sandbox.records("Opportunity") if o.get("Renewal_Sync_Key__c")]
     assert raised == [], "a dry run writes nothing"
+    names = {a["Id"]: a["Name"] for a in org.sandbox.records("Account")}
+    rollups = document["changes"]["account_rollup"]
+    assert all(r["account"] == names[r["key"]] for r in rollups), "roll-ups named by account"
+    assert all(t["name"] and t["account"] for t in document["changes"]["task"])
 
 
 def test_limit_caps_the_records_per_kind(org: Org) -> None:  # noqa: F811
