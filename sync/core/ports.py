@@ -88,6 +88,10 @@ class CrmPort(Protocol):
     name: str  # "salesforce" | "hubspot"
     batch_size: int  # records per write call the CRM allows (200 / 100)
     key_length: int  # characters the service's key fields hold (80 / 65,536)
+    stamp_ties: bool
+    """True when the CRM stamps changes to the second (Salesforce's SystemModstamp), so a
+    record changed in the second a read ended can sort before the cursor's id: the next read
+    starts at the cursor's own second. HubSpot stamps to the millisecond: strictly after."""
 
     def pull(self, stream: Stream, since: Position | None, until: datetime) -> Iterator[PulledPage]:
         """Records changed after `since` up to `until`, deletions included.

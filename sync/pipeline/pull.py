@@ -1,9 +1,11 @@
 """Pull: every stream of the mapping into the mirror, page by page, cursor with the data.
 
-Cursor rule (see sync.state.cursors): the read starts at the committed (modstamp, id) minus
-a lookback, inclusive; pages come in (modstamp, id) order; each page and its cursor are
-stored in one transaction; the cursor never passes the run's start (`until`). Re-read rows
-inside the lookback are harmless: the mirror never goes back in time.
+Cursor rule (see sync.state.cursors): the read starts strictly after the committed
+(modstamp, id), or, when that lies within a lookback of the latest read's `until`, at that
+late-record window, inclusive; pages come in (modstamp, id) order; each page and its cursor
+are stored in one transaction; the cursor never passes the run's start (`until`). Re-read
+rows are harmless (the mirror never goes back in time) and are no news: only records that
+changed, and not merely by the service's own write, touch an account (sync.pipeline.news).
 
 A mapped field the CRM no longer has (schema drift) costs only what depends on it: the
 mapping is narrowed (`DriftPlan.without`), the stream is read again without the field, and
@@ -12,7 +14,7 @@ the admin gets one error naming the field; an essential field skips its concept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from mappings import Mapping, plan_drift
@@ -26,6 +28,7 @@ from sync.core.ports import (
     SchemaDriftError,
 )
 from sync.pipeline.context import RunContext
+from sync.pipeline.news import no_news
 from sync.state import Cursor, MirrorRecord, RecordFailure, Stage
 
 log = get_logger("renewal_sync.pull")
@@ -40,6 +43,9 @@ class PullOutcome:
 
     mapping: Mapping
     touched: dict[str, set[str]] = field(default_factory=dict)
+    """Per stream, the records that are news (they make an incremental run evaluate)."""
+    seen: dict[str, set[str]] = field(default_factory=dict)
+    """Per stream, every record the read returned (news or not)."""
     skipped: dict[str, str] = field(default_factory=dict)
 
 
@@ -102,13 +108,16 @@ def _record_drift(ctx: RunContext, drift: SchemaDriftError, messages: list[str])
 def _pull_stream(ctx: RunContext, stream: Stream, outcome: PullOutcome) -> None:
     cursor = ctx.store.cursors.get(ctx.crm, stream.name)
     reread = ctx.complete or _fields_added(ctx, stream, cursor)
-    since = None if reread else _since(cursor, ctx.lookback)
+    since = None if reread else _since(cursor, ctx.lookback, ties=ctx.port.stamp_ties)
     touched = outcome.touched.setdefault(stream.name, set())
+    seen = outcome.seen.setdefault(stream.name, set())
     if since is None:  # a complete read: about as many records as the mirror holds
         ctx.estimates[stream.name] = ctx.store.mirror.count(ctx.crm, stream.name)
     for page in ctx.port.pull(stream, since, ctx.started_at):
-        _save(ctx, stream.name, page, touched)
+        _save(ctx, stream, page, touched)
+        seen.update(str(r[RECORD_ID]) for r in (*page.records, *page.deleted))
         ctx.checkpoint()
+    ctx.store.cursors.mark_read(ctx.crm, stream.name, ctx.started_at)
 
 
 def _fields_added(ctx: RunContext, stream: Stream, cursor: Cursor | None) -> bool:
@@ -123,17 +132,22 @@ def _fields_added(ctx: RunContext, stream: Stream, cursor: Cursor | None) -> boo
     return sample is not None and not set(stream.fields) <= set(sample.data)
 
 
-def _since(cursor: Cursor | None, lookback: timedelta) -> Position | None:
-    """Inclusive lower bound: every record at or after (cursor - lookback) is read again."""
+def _since(cursor: Cursor | None, lookback: timedelta, *, ties: bool) -> Position | None:
+    """Strictly after the cursor, or at and after the late-record window when the cursor
+    lies in it (`Cursor.next_read`)."""
     if cursor is None:
         return None
-    return Position(cursor.lower_bound(lookback), "")
+    modstamp, record_id = cursor.next_read(lookback, ties=ties)
+    return Position(modstamp, record_id)
 
 
-def _save(ctx: RunContext, name: str, page: PulledPage, touched: set[str]) -> None:
+def _save(ctx: RunContext, stream: Stream, page: PulledPage, touched: set[str]) -> None:
+    name = stream.name
     records = [_mirror(ctx, name, r, deleted=False) for r in page.records]
-    records += [_mirror(ctx, name, r, deleted=True) for r in page.deleted]
-    touched.update(r.record_id for r in records)
+    records += _last_known(ctx, name, [_mirror(ctx, name, r, deleted=True) for r in page.deleted])
+    known = no_news(ctx, stream, records)
+    touched.update(r.record_id for r in records if r.record_id not in known)
+    ctx.stats[f"unchanged.{name}"] += len(known)
     ctx.stats[f"pulled.{name}"] += len(records)
     # progress of a long pull: one line per page with the stream's running total
     total, estimate = ctx.stats[f"pulled.{name}"], ctx.estimates.get(name) or None
@@ -143,6 +157,24 @@ def _save(ctx: RunContext, name: str, page: PulledPage, touched: set[str]) -> No
         return
     cursor = Cursor(ctx.crm, name, page.last.modstamp, page.last.record_id)
     ctx.store.save_page(records, cursor, ceiling=ctx.started_at)
+
+
+def _last_known(ctx: RunContext, name: str, deleted: list[MirrorRecord]) -> list[MirrorRecord]:
+    """A deletion keeps the record's last known fields: a CRM answers a deleted record with
+    less (HubSpot's archived list has no associations), and the run must still know which
+    account a deleted renewal belonged to."""
+    if not deleted:
+        return deleted
+    prior = ctx.store.mirror.get(ctx.crm, name, [r.record_id for r in deleted])
+    return [
+        replace(
+            r,
+            data={**prior[r.record_id].data, **{k: v for k, v in r.data.items() if v is not None}},
+        )
+        if r.record_id in prior
+        else r
+        for r in deleted
+    ]
 
 
 def _mirror(

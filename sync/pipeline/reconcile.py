@@ -87,7 +87,7 @@ def mark_vanished(ctx: RunContext, outcome: PullOutcome) -> list[Gap]:
     for stream in streams(outcome.mapping):
         if stream.name in outcome.skipped:
             continue
-        seen = outcome.touched.get(stream.name, set())
+        seen = outcome.seen.get(stream.name, set())
         live = ctx.store.mirror.data_by_id(ctx.crm, stream.name)
         gone = [
             MirrorRecord(ctx.crm, stream.name, rid, ctx.started_at, data, is_deleted=True)

@@ -9,8 +9,17 @@ The cursor rule:
   are ignored, so a stream never re-reads more than one lookback after a crash;
 * it never passes the time the run started (pass ``ceiling``): records modified during the
   run may still be invisible to the query, and the next run must see them;
-* the next read starts at :meth:`Cursor.lower_bound` - inclusive, minus a lookback that
-  covers records committed in the CRM with a modstamp earlier than ones already read.
+* the next read starts at :meth:`Cursor.next_read`, inclusive: at the cursor's own stamp (a
+  CRM stamps to the second, and a record changed in that second after it was read may sort
+  before the cursor's id), so a run with nothing changed reads again only that second's
+  records; except when the cursor lies within the lookback of the latest read's `until`
+  (``read_until``), where a record committed in the CRM late, with a modstamp earlier than
+  ones already read, may still appear: then the read starts one lookback before that
+  `until`. Late records can only hide there: a read bounded by `until` at time t misses at
+  most what had a modstamp after t - lag, and t is after `until`. So the window is small and
+  usually empty (the cursor is older than the last run's start minus the lookback once the
+  service's own writes have been read back). Re-read records are no news
+  (:mod:`sync.pipeline.news`): they cost a row of a page, not an evaluation.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, or_, select
+from sqlalchemy import Row, and_, delete, or_, select, update
 
 from sync.state.engine import insert_for
 from sync.state.models import CursorRow
@@ -42,6 +51,7 @@ class Cursor:
     modstamp: datetime
     last_id: str
     updated_at: datetime | None = None
+    read_until: datetime | None = None
 
     @property
     def position(self) -> tuple[datetime, str]:
@@ -49,8 +59,23 @@ class Cursor:
         return (self.modstamp, self.last_id)
 
     def lower_bound(self, lookback: timedelta) -> datetime:
-        """Inclusive start of the next read: the cursor's modstamp minus ``lookback``."""
-        return self.modstamp - lookback
+        """The earliest modstamp the next read may return (see `next_read`)."""
+        start, _ = self.next_read(lookback)
+        return start
+
+    def next_read(self, lookback: timedelta, *, ties: bool = True) -> tuple[datetime, str]:
+        """Where the next read starts: (stamp, "") to read at and after `stamp`, or
+        (modstamp, id) to read strictly after. The late-record window when the cursor lies in
+        it; else, with `ties` (a CRM stamping to the second: a record changed in that second
+        after it was read can sort before the cursor's id) the cursor's own second; else
+        strictly after the cursor."""
+        if self.read_until is None:  # a cursor from before read_until was kept
+            return (self.modstamp - lookback, "")
+        window = ensure_utc(self.read_until) - lookback
+        stamp = ensure_utc(self.modstamp)
+        if stamp >= window:
+            return (window, "")
+        return (stamp, "") if ties else (stamp, self.last_id)
 
 
 def _from_row(row: Row[Any]) -> Cursor:
@@ -60,6 +85,7 @@ def _from_row(row: Row[Any]) -> Cursor:
         modstamp=row.last_modstamp,
         last_id=row.last_id,
         updated_at=row.updated_at,
+        read_until=row.read_until,
     )
 
 
@@ -96,6 +122,7 @@ class CursorRepository(Repository):
                 last_modstamp=cursor.modstamp,
                 last_id=cursor.last_id,
                 updated_at=updated_at,
+                read_until=ceiling,
             )
             new = insert.excluded
             forward = or_(
@@ -112,6 +139,7 @@ class CursorRepository(Repository):
                         "last_modstamp": new.last_modstamp,
                         "last_id": new.last_id,
                         "updated_at": new.updated_at,
+                        "read_until": new.read_until,
                     },
                     where=forward,
                 )
@@ -120,6 +148,18 @@ class CursorRepository(Repository):
                 CursorRow.crm == cursor.crm, CursorRow.stream == cursor.stream
             )
             return _from_row(conn.execute(query).one())
+
+    def mark_read(self, crm: str, stream: str, until: datetime) -> None:
+        """A read of `stream` up to `until` is complete (even one that found nothing): late
+        records can only hide in the lookback before `until` from now on."""
+        stmt = (
+            update(CursorRow)
+            .where(CursorRow.crm == crm, CursorRow.stream == stream)
+            .where(or_(CursorRow.read_until.is_(None), CursorRow.read_until < until))
+            .values(read_until=until)
+        )
+        with self._source.writing() as conn:
+            conn.execute(stmt)
 
     def reset(self, crm: str, stream: str | None = None) -> int:
         """Forget cursors (all of a CRM's, or one stream's) so the next run reads in full."""

@@ -97,6 +97,9 @@ class CursorRow(Base):
     last_modstamp: Mapped[datetime]
     last_id: Mapped[str] = mapped_column(KEY)
     updated_at: Mapped[datetime]
+    read_until: Mapped[datetime | None]
+    """The `until` (run start) of the latest read of this stream: late-visible records can
+    only hide in the lookback before it (see sync.state.cursors)."""
 
 
 class WrittenRow(Base):

@@ -86,6 +86,23 @@ class WrittenRepository(Repository):
                 found.update((row.external_key, _from_row(row)) for row in conn.execute(query))
         return found
 
+    def by_record_ids(
+        self, crm: str, object_type: str, record_ids: Iterable[str]
+    ) -> dict[str, WrittenValue]:
+        """Last writes by the CRM id they landed on (a deleted record the CRM answers bare)."""
+        found: dict[str, WrittenValue] = {}
+        with self._source.reading() as conn:
+            for chunk in chunked(dict.fromkeys(record_ids), CHUNK):
+                query = select(WRITTEN).where(
+                    WrittenRow.crm == crm,
+                    WrittenRow.object_type == object_type,
+                    WrittenRow.record_id.in_(chunk),
+                )
+                for row in conn.execute(query):
+                    value = _from_row(row)
+                    found[str(value.record_id)] = value
+        return found
+
     def of_type(self, crm: str, object_type: str) -> Iterator[WrittenValue]:
         """Every last write of one type, streamed (the status page's renewals due)."""
         query = select(WRITTEN).where(WrittenRow.crm == crm, WrittenRow.object_type == object_type)

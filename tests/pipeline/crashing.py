@@ -31,6 +31,7 @@ class CrashingPort:
     def __init__(self, port: CrmPort, at: int, *, after: bool) -> None:
         self._port, self._at, self._after, self.count = port, at, after, 0
         self.name, self.batch_size, self.key_length = port.name, port.batch_size, port.key_length
+        self.stamp_ties = port.stamp_ties
         self.writes: list[int] = []  # the call numbers that were writes
 
     def _tick(self) -> None:

@@ -134,3 +134,17 @@ def test_cursor_lower_bound_and_reset(store: StateStore) -> None:
     assert cursor.lower_bound(timedelta(minutes=10)) == T0 - timedelta(minutes=10)
     assert store.cursors.reset("salesforce", "Account") == 1
     assert [c.stream for c in store.cursors.all("salesforce")] == ["Opportunity"]
+
+
+def test_the_next_read_starts_at_the_late_window_or_the_cursor() -> None:
+    """`Cursor.next_read`: inclusive from `read_until - lookback` while the cursor lies in
+    that window; else the cursor's own second (ties) or strictly after it."""
+    lookback = timedelta(minutes=5)
+    until = T0 + timedelta(hours=1)
+    recent = Cursor("salesforce", "order", until - timedelta(minutes=1), "006B", read_until=until)
+    assert recent.next_read(lookback) == (until - lookback, "")
+    quiet = Cursor("salesforce", "order", T0, "006B", read_until=until)
+    assert quiet.next_read(lookback, ties=True) == (T0, "")
+    assert quiet.next_read(lookback, ties=False) == (T0, "006B")
+    legacy = Cursor("salesforce", "order", T0, "006B")
+    assert legacy.next_read(lookback) == (T0 - lookback, "")

@@ -63,6 +63,7 @@ class HubSpotAdapter:
     # together, so 1,000 records with one link per type cost 10 upserts + 1 create per type.
     batch_size = writing.CALL
     key_length = 65_536  # a text property holds 65,536 characters (Property field types)
+    stamp_ties = False  # hs_lastmodifieddate / updatedAt carry milliseconds
 
     def __init__(
         self, door: Door, *, read_archived: bool = True, group_pages: bool | None = None

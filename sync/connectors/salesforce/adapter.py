@@ -43,6 +43,7 @@ class SalesforceAdapter:
     name = "salesforce"
     batch_size = writing.COLLECTION_SIZE
     key_length = 80  # Renewal_Sync_Key__c is Text(80) in the shipped metadata (salesforce/)
+    stamp_ties = True  # SystemModstamp is to the second (its milliseconds are always .000)
 
     def __init__(self, door: Door) -> None:
         self.door = door
