@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from crm_sandbox.calls import CallLedger
 from crm_sandbox.faults import FaultKind, FaultRule, parse_fault
-from crm_sandbox.salesforce import collections, composite, replication, rows, versions
+from crm_sandbox.salesforce import bulk, collections, composite, replication, rows, versions
 from crm_sandbox.salesforce.errors import ApiError, OAuthError, not_found
 from crm_sandbox.salesforce.identity import identity, identity_url, userinfo
 from crm_sandbox.salesforce.org import Org, Reply
@@ -88,6 +88,7 @@ def _routes() -> list[tuple[str, str, Handler]]:
             ),
         ),
         ("GET", f"{data}/limits", lambda o, r, a: rows.limits(o)),
+        *_bulk_routes(data),
         ("GET", f"{data}/{q}", lambda o, r, a: _query(o, r, include_deleted=False)),
         ("GET", f"{data}/queryAll", lambda o, r, a: _query(o, r, include_deleted=True)),
         ("GET", f"{data}/{q}/<locator>", lambda o, r, a: Reply(200, o.queries.more(a["locator"]))),
@@ -194,6 +195,46 @@ def _routes() -> list[tuple[str, str, Handler]]:
                 o, r.method, r.path, a["sobject"], a["field"], _json(r)
             ),
         ),
+    ]
+
+
+def _bulk_routes(data: str) -> list[tuple[str, str, Handler]]:
+    """Bulk API 2.0 (`crm_sandbox.salesforce.bulk`)."""
+    jobs = f"{data}/jobs"
+    return [
+        ("POST", f"{jobs}/query", lambda o, r, a: bulk.create_query(o, _json(r))),
+        ("GET", f"{jobs}/query/<job>", lambda o, r, a: bulk.query_info(o, a["job"])),
+        (
+            "GET",
+            f"{jobs}/query/<job>/results",
+            lambda o, r, a: bulk.query_results(
+                o, a["job"], r.args.get("locator"), r.args.get("maxRecords")
+            ),
+        ),
+        (
+            "PATCH",
+            f"{jobs}/query/<job>",
+            lambda o, r, a: bulk.abort(o, a["job"], "query", _json(r)),
+        ),
+        ("DELETE", f"{jobs}/query/<job>", lambda o, r, a: bulk.delete(o, a["job"], "query")),
+        ("POST", f"{jobs}/ingest", lambda o, r, a: bulk.create_ingest(o, _json(r))),
+        (
+            "PUT",
+            f"{jobs}/ingest/<job>/batches",
+            lambda o, r, a: bulk.upload(o, a["job"], r.get_data(as_text=True)),
+        ),
+        (
+            "PATCH",
+            f"{jobs}/ingest/<job>",
+            lambda o, r, a: bulk.abort(o, a["job"], "ingest", _json(r)),
+        ),
+        ("GET", f"{jobs}/ingest/<job>", lambda o, r, a: bulk.ingest_info(o, a["job"])),
+        (
+            "GET",
+            f"{jobs}/ingest/<job>/<which>",
+            lambda o, r, a: bulk.ingest_results(o, a["job"], a["which"]),
+        ),
+        ("DELETE", f"{jobs}/ingest/<job>", lambda o, r, a: bulk.delete(o, a["job"], "ingest")),
     ]
 
 
@@ -418,6 +459,12 @@ class SalesforceApp:
         return self.json_response(error.status, error.body(), counted=counted)
 
     def json_response(self, status: int, body: Any, *, counted: bool) -> Response:
+        if isinstance(body, bulk.Text):  # a Bulk API 2.0 CSV answer
+            response = Response(body.content, status=status, content_type=body.content_type)
+            response.headers.update(body.headers)
+            if counted:
+                response.headers["Sforce-Limit-Info"] = self.org.allowance.header
+            return response
         payload = b"" if body is None else json.dumps(body).encode()
         response = Response(
             payload, status=status, content_type=JSON_TYPE if body is not None else None

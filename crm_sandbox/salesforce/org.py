@@ -34,6 +34,8 @@ class Org:
     version: str
     """The API version of the request being answered (every version from v31.0 is served)."""
     org_id: str = ""
+    bulk: Any = None
+    """The org's Bulk API 2.0 jobs (`crm_sandbox.salesforce.bulk.BulkJobs`)."""
 
     def use_version(self, version: str) -> None:
         """Answer this request in `version`: record URLs and query locators carry it."""

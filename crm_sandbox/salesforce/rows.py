@@ -154,7 +154,10 @@ def describe_all(org: Org) -> Reply:
 
 
 def limits(org: Org) -> Reply:
-    return Reply(200, org.allowance.limits_body())
+    body = org.allowance.limits_body()
+    if org.bulk is not None:
+        body |= org.bulk.limits()
+    return Reply(200, body)
 
 
 def _body(body: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from crm_sandbox.faults import FaultPlan
 from crm_sandbox.records import AccountBundle, Dataset
 from crm_sandbox.salesforce.app import SalesforceApp
 from crm_sandbox.salesforce.auth import Sessions, TokenEndpoint, load_public_key
+from crm_sandbox.salesforce.bulk import BulkJobs
 from crm_sandbox.salesforce.ids import IdFactory, checksum
 from crm_sandbox.salesforce.limits import ApiAllowance
 from crm_sandbox.salesforce.loader import Loader
@@ -93,7 +94,9 @@ class SalesforceSandbox:
             self.faults,
             api_version,
             self.org_id,
+            BulkJobs(),
         )
+        self.bulk: BulkJobs = self.org.bulk
         self.app = SalesforceApp(self.org, self.ledger, self.sessions, tokens)
 
     def _bootstrap(self) -> None:
