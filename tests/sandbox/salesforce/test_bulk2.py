@@ -73,6 +73,8 @@ def test_an_upsert_job_reports_each_row_and_a_bad_row_fails_alone(
     bad = list(csv.DictReader(io.StringIO(sf.bulk2.Opportunity.get_failed_records(job))))
     assert [r["Renewal_Sync_Key__c"] for r in ok] == ["k1"]
     assert ok[0]["sf__Created"] == "true"
-    assert sandbox.store.get(ok[0]["sf__Id"])["Amount"] == 100
+    created = sandbox.store.get(ok[0]["sf__Id"])
+    assert created is not None
+    assert created["Amount"] == 100
     assert [r["Renewal_Sync_Key__c"] for r in bad] == ["k2"]
     assert bad[0]["sf__Error"]
