@@ -152,6 +152,18 @@ class Settings(BaseSettings):
         "https://login.salesforce.com", validation_alias=_env("SF_LOGIN_URL", "sf_login_url")
     )
     sf_api_version: str = Field("60.0", validation_alias=_env("SF_API_VERSION", "sf_api_version"))
+    bulk_pull_threshold: int = Field(
+        10_000, ge=0, description="Salesforce: a complete read of more rows is a Bulk API 2.0 "
+        "query job (0: never)",
+    )  # fmt: skip
+    bulk_write_threshold: int = Field(
+        2_000, ge=0, description="Salesforce: an upsert of more records is a Bulk API 2.0 "
+        "ingest job (0: never)",
+    )  # fmt: skip
+    bulk_wait_seconds: float = Field(
+        600, gt=0, description="Salesforce: a Bulk job still running after this is aborted "
+        "and its records go through REST",
+    )  # fmt: skip
     sf_client_id: str | None = Field(None, validation_alias=_env("SF_CLIENT_ID", "sf_client_id"))
     sf_client_secret: SecretStr | None = Field(
         None, validation_alias=_env("SF_CLIENT_SECRET", "sf_client_secret")

@@ -367,7 +367,11 @@ class SalesforceApp:
         if version is None:  # a version this org does not serve
             self.ledger.record(request.method, "(unmatched)")
             return self.error_response(not_found(), counted=False)
-        self.ledger.record(request.method, template.replace("{api:version}", f"v{version}"))
+        endpoint = template.replace("{api:version}", f"v{version}")
+        # a Bulk query job is made and aborted by POST and PATCH, and writes nothing
+        self.ledger.record(
+            request.method, endpoint, write=False if "/jobs/query" in endpoint else None
+        )
         counted = path != "/services/data" and not path.startswith(_UNCOUNTED)
         return self.api(request, handler, args, version, counted=counted)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ from crm_sandbox.salesforce.ids import checksum
 from crm_sandbox.salesforce.org import Org, Reply
 from crm_sandbox.salesforce.soql_parser import parse
 
+_ZULU = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})\+0000$")
 QUERY_JOBS_PER_DAY = 10_000
 DEFAULT_MAX_RECORDS = 50_000  # a results set, when maxRecords is not given
 CSV_TYPE = "text/csv"
@@ -352,7 +354,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return _bool(value)
-    return str(value)
+    text = str(value)
+    return _ZULU.sub(r"\1Z", text)  # Bulk answers datetimes in UTC with a Z
 
 
 def _bool(value: bool) -> str:

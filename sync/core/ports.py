@@ -89,6 +89,10 @@ class CrmPort(Protocol):
     batch_size: int  # records per write call the CRM allows (200 / 100)
     key_length: int  # characters the service's key fields hold (80 / 65,536)
     stamp_ties: bool
+    bulk_write_threshold: int
+    """More changed records of one kind than this go out in `bulk_batch_size` batches (one
+    Bulk job each, Salesforce); 0: always `batch_size`."""
+    bulk_batch_size: int
     """True when the CRM stamps changes to the second (Salesforce's SystemModstamp), so a
     record changed in the second a read ended can sort before the cursor's id: the next read
     starts at the cursor's own second. HubSpot stamps to the millisecond: strictly after."""

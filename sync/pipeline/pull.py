@@ -153,7 +153,9 @@ def _save(ctx: RunContext, stream: Stream, page: PulledPage, touched: set[str]) 
     total, estimate = ctx.stats[f"pulled.{name}"], ctx.estimates.get(name) or None
     log.info("pulled_page", stream=name, records=len(records), total=total, estimate=estimate)
     ctx.progress.update(f"pull {name}", total, estimate)
-    if page.last is None:
+    if page.last is None:  # a set of an unordered (Bulk) read: stored, the cursor waits
+        if records:
+            ctx.store.mirror.upsert(records)
         return
     cursor = Cursor(ctx.crm, name, page.last.modstamp, page.last.record_id)
     ctx.store.save_page(records, cursor, ceiling=ctx.started_at)

@@ -140,7 +140,9 @@ def write_items(
             result.ids[item.key] = item.record_id
     changed = [(i, p) for i, p in todo if p or (i.plan is not None and i.plan.associations)]
     _confirm_unchanged(ctx, concept, [i for i, p in todo if not p])
-    batches = _batches(changed, max(1, ctx.port.batch_size), group)
+    bulk = ctx.port.bulk_write_threshold and len(changed) > ctx.port.bulk_write_threshold
+    size = ctx.port.bulk_batch_size if bulk else ctx.port.batch_size
+    batches = _batches(changed, max(1, size), group)
     sent = 0
     for number, batch in enumerate(batches, start=1):
         _write_batch(ctx, concept, batch, send, result)

@@ -32,6 +32,9 @@ class CrashingPort:
         self._port, self._at, self._after, self.count = port, at, after, 0
         self.name, self.batch_size, self.key_length = port.name, port.batch_size, port.key_length
         self.stamp_ties = port.stamp_ties
+        self.bulk_write_threshold, self.bulk_batch_size = (
+            port.bulk_write_threshold, port.bulk_batch_size,
+        )  # fmt: skip
         self.writes: list[int] = []  # the call numbers that were writes
 
     def _tick(self) -> None:

@@ -64,6 +64,8 @@ class HubSpotAdapter:
     batch_size = writing.CALL
     key_length = 65_536  # a text property holds 65,536 characters (Property field types)
     stamp_ties = False  # hs_lastmodifieddate / updatedAt carry milliseconds
+    bulk_write_threshold = 0  # HubSpot has no bulk job API for these objects: batches of 100
+    bulk_batch_size = writing.CALL
 
     def __init__(
         self, door: Door, *, read_archived: bool = True, group_pages: bool | None = None

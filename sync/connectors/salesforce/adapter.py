@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 import requests
 
 from mappings.described import ObjectInfo
 from mappings.streams import Stream
 from sync.connectors.retry import RetryPolicy
+from sync.connectors.salesforce import bulk as bulking
 from sync.connectors.salesforce import describe as describing
 from sync.connectors.salesforce import pull as pulling
 from sync.connectors.salesforce import write as writing
 from sync.connectors.salesforce.auth import authenticator_for
+from sync.connectors.salesforce.bulk import BulkOptions
 from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door, Sleep
 from sync.connectors.salesforce.soql import InvalidNameError
+from sync.core.logs import get_logger
 from sync.core.ports import (
     ApiUsage,
     FlatRecord,
@@ -29,6 +34,7 @@ from sync.core.ports import (
 )
 from sync.settings import Settings
 
+log = get_logger("renewal_sync.salesforce")
 ROLLED_UP = {("opportunity", "opportunitylineitem"): frozenset({"Amount"})}
 
 
@@ -44,23 +50,77 @@ class SalesforceAdapter:
     batch_size = writing.COLLECTION_SIZE
     key_length = 80  # Renewal_Sync_Key__c is Text(80) in the shipped metadata (salesforce/)
     stamp_ties = True  # SystemModstamp is to the second (its milliseconds are always .000)
+    bulk_batch_size = 10_000  # records per Bulk ingest job (Salesforce splits at 10,000)
 
-    def __init__(self, door: Door) -> None:
+    def __init__(
+        self, door: Door, bulk: BulkOptions | None = None, sleep: Sleep = time.sleep
+    ) -> None:
         self.door = door
+        self.bulk = bulk or BulkOptions()
+        self.bulk_write_threshold = self.bulk.write_threshold
+        self._sleep = sleep
+        self._described: dict[str, dict[str, Any]] = {}
 
     def pull(self, stream: Stream, since: Position | None, until: datetime) -> Iterator[PulledPage]:
         try:
+            if since is None and self.bulk.pull_threshold:
+                pages = self._bulk_pages(stream, until)
+                if pages is not None:
+                    yield from pages
+                    return
             yield from pulling.pull_pages(self.door, stream, since, until)
         except InvalidNameError as error:
             raise _drift(error, stream.object) from None
+
+    def _bulk_pages(self, stream: Stream, until: datetime) -> Iterator[PulledPage] | None:
+        """A complete read of a large stream as a Bulk job: its pages, already started; None
+        when the stream is small or the job did not complete (read through REST)."""
+        rows = bulking.count(self.door, stream, until)
+        if rows < self.bulk.pull_threshold:
+            return None
+        types = bulking.field_types(self._fields, stream)
+        pages = bulking.query_pages(
+            self.door, stream, until=until, types=types, options=self.bulk, sleep=self._sleep
+        )
+        try:
+            first = next(pages)
+        except bulking.BulkJobError as error:
+            log.warning("salesforce.bulk_read_fell_back", object=stream.object, error=str(error))
+            return None
+        except StopIteration:
+            return iter(())
+        return itertools.chain([first], pages)
+
+    def _fields(self, object_name: str) -> Any:
+        if object_name not in self._described:
+            found = describing.describe(self.door, [object_name])
+            self._described[object_name] = dict(found[object_name].fields) if found else {}
+        return self._described[object_name]
 
     def upsert(
         self, object_name: str, key_field: str, records: Sequence[FlatRecord]
     ) -> list[WriteOutcome]:
         try:
+            if self.bulk.write_threshold and len(records) > self.bulk.write_threshold:
+                return self._bulk_upsert(object_name, key_field, records)
             return writing.upsert(self.door, object_name, key_field, records)
         except InvalidNameError as error:
             raise _drift(error, object_name) from None
+
+    def _bulk_upsert(
+        self, object_name: str, key_field: str, records: Sequence[FlatRecord]
+    ) -> list[WriteOutcome]:
+        """One ingest job; what it did not process goes through REST collections."""
+        done = bulking.upsert(
+            self.door, object_name, key_field=key_field, records=records, options=self.bulk,
+            sleep=self._sleep,
+        )  # fmt: skip
+        rest = [i for i in range(len(records)) if i not in done]
+        if rest:
+            log.warning("salesforce.bulk_write_fell_back", object=object_name, records=len(rest))
+            again = writing.upsert(self.door, object_name, key_field, [records[i] for i in rest])
+            done |= dict(zip(rest, again, strict=True))
+        return [done[i] for i in range(len(records))]
 
     def update(self, object_name: str, records: Sequence[FlatRecord]) -> list[WriteOutcome]:
         try:
@@ -115,6 +175,11 @@ def connect_salesforce(
     JWT bearer and client credentials are checked by the token endpoint itself. A given token
     is checked with one call to `/limits` (it also tells the budget where the day stands).
     """
+    bulk = BulkOptions(
+        pull_threshold=settings.bulk_pull_threshold,
+        write_threshold=settings.bulk_write_threshold,
+        wait_seconds=settings.bulk_wait_seconds,
+    )
     door = Door(
         authenticator_for(settings),
         session=session or requests.Session(),
@@ -125,4 +190,4 @@ def connect_salesforce(
     )
     if not door.auth.renewable:
         door.call(lambda sf: sf.restful("limits", timeout=TIMEOUT), CallContext("limits"))
-    return SalesforceAdapter(door)
+    return SalesforceAdapter(door, bulk, sleep)

@@ -122,6 +122,39 @@ def pull_query(
     `after` None means from the beginning (a full pull); a position with an empty record id
     means "from this stamp, inclusive" (how the caller applies its lookback).
     """
+    return format_soql(
+        "SELECT {fields:literal} FROM {object:literal} WHERE {where:literal} "
+        "ORDER BY SystemModstamp, Id LIMIT {limit}",
+        fields=", ".join(select_list(fields)),
+        object=check_object(object_name),
+        where=pull_where(where, after, until, require_field),
+        limit=PAGE_LIMIT,
+    )
+
+
+def bulk_query(
+    object_name: str,
+    fields: Iterable[str],
+    *,
+    where: str | None,
+    until: datetime,
+    require_field: str | None = None,
+    count: bool = False,
+) -> str:
+    """A complete read for a Bulk API 2.0 job (no ORDER BY or LIMIT, which Bulk refuses or
+    pays for), or its COUNT() to decide whether the read is large enough for Bulk."""
+    return format_soql(
+        "SELECT {fields:literal} FROM {object:literal} WHERE {where:literal}",
+        fields="COUNT()" if count else ", ".join(select_list(fields)),
+        object=check_object(object_name),
+        where=pull_where(where, None, until, require_field),
+    )
+
+
+def pull_where(
+    where: str | None, after: Position | None, until: datetime, require_field: str | None
+) -> str:
+    """The WHERE of a pull: up to `until`, the mapping's filter, after `after`."""
     clauses = [format_soql("SystemModstamp <= {:literal}", soql_datetime(until))]
     if where and where.strip():
         clauses.append(format_soql("({:literal})", check_where(where)))
@@ -137,11 +170,4 @@ def pull_query(
                 id=after.record_id,
             )
         )
-    return format_soql(
-        "SELECT {fields:literal} FROM {object:literal} WHERE {where:literal} "
-        "ORDER BY SystemModstamp, Id LIMIT {limit}",
-        fields=", ".join(select_list(fields)),
-        object=check_object(object_name),
-        where=" AND ".join(clauses),
-        limit=PAGE_LIMIT,
-    )
+    return " AND ".join(clauses)
