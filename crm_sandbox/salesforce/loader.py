@@ -99,7 +99,7 @@ class Loader:
         self.layout = layout or Layout()
         self.store = sandbox.store
         self.new_id = sandbox.ids.new
-        now = format_datetime(sandbox.clock.now())
+        now = format_datetime(sandbox.clock.now().replace(microsecond=0))
         user = sandbox.integration_user_id
         self.stamp = {
             "IsDeleted": False,

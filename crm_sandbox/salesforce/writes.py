@@ -199,7 +199,9 @@ class Writer:
             rollup_amount(self.store, row["OpportunityId"], stamp)
 
     def _stamp(self) -> dict[str, Any]:
-        now = format_datetime(self.clock.now())
+        # SystemModstamp is to the second in a real org (its milliseconds read .000): ties
+        # between records changed in one second are the rule that keyset reads must survive
+        now = format_datetime(self.clock.now().replace(microsecond=0))
         user = self.current_user()
         return {"LastModifiedDate": now, "LastModifiedById": user, "SystemModstamp": now}
 

@@ -21,7 +21,7 @@ from sync.connectors.salesforce.auth import authenticator_for
 from sync.connectors.salesforce.bulk import BulkOptions
 from sync.connectors.salesforce.errors import CallContext
 from sync.connectors.salesforce.session import TIMEOUT, Door, Sleep
-from sync.connectors.salesforce.soql import InvalidNameError
+from sync.connectors.salesforce.soql import PAGE_LIMIT, InvalidNameError
 from sync.core.logs import get_logger
 from sync.core.ports import (
     ApiUsage,
@@ -63,12 +63,21 @@ class SalesforceAdapter:
 
     def pull(self, stream: Stream, since: Position | None, until: datetime) -> Iterator[PulledPage]:
         try:
-            if since is None and self.bulk.pull_threshold:
-                pages = self._bulk_pages(stream, until)
-                if pages is not None:
-                    yield from pages
-                    return
-            yield from pulling.pull_pages(self.door, stream, since, until)
+            pages = pulling.pull_pages(self.door, stream, since, until)
+            if since is not None or not self.bulk.pull_threshold:
+                yield from pages
+                return
+            # A complete read: its first REST page says whether the stream is large at no
+            # extra cost; only a full page asks COUNT() whether Bulk is worth a job.
+            first = next(pages, None)
+            if first is None:
+                return
+            yield first
+            full = min(PAGE_LIMIT - 1, self.bulk.pull_threshold)
+            if len(first.records) + len(first.deleted) < full:
+                return
+            bulk = self._bulk_pages(stream, until)
+            yield from pages if bulk is None else bulk
         except InvalidNameError as error:
             raise _drift(error, stream.object) from None
 
