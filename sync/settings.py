@@ -197,6 +197,10 @@ class Settings(BaseSettings):
     hubspot_ten_second_limit: int = Field(
         100, ge=1, description="Calls per rolling ten seconds the portal's tier allows"
     )
+    hubspot_search_per_second: int = Field(
+        4, ge=1, description="HubSpot: CRM search calls per second (the search API's own limit)"
+    )
+
     hubspot_rate_limit_budget_seconds: float = Field(
         600.0,
         gt=0,

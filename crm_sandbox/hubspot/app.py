@@ -143,7 +143,7 @@ class HubSpotApp:
         try:
             lost = self._faults(request)
             self.tokens.check(request.headers.get("Authorization"))
-            allowance = self.limiter.take()
+            allowance = self.limiter.take(search=route.template.endswith("/search"))
             reply = self._handle(route, request, params)
         except HubSpotError as err:
             return self._error(err)

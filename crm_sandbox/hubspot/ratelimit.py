@@ -27,6 +27,10 @@ from datetime import date
 from crm_sandbox.hubspot.errors import HubSpotError
 
 TEN_SECONDS_MS = 10_000
+SEARCH_PER_SECOND = 4
+"""The CRM search endpoints' own limit per token: four requests a second
+(https://developers.hubspot.com/changelog/crm-search-api-rate-limit-increase); a search past it
+answers 429 with policyName SECONDLY, and search answers carry no rate-limit headers."""
 TIERS: dict[str, tuple[int, int]] = {
     "free": (100, 250_000),
     "starter": (100, 250_000),
@@ -62,8 +66,11 @@ class RateLimiter:
         daily_limit: int,
         today: Callable[[], date],
         monotonic: Callable[[], float] = time.monotonic,
+        search_per_second: int = SEARCH_PER_SECOND,
     ) -> None:
         self.ten_second_limit = ten_second_limit
+        self.search_per_second = search_per_second
+        self._searches: deque[float] = deque()
         self.daily_limit = daily_limit
         self._today = today
         self._monotonic = monotonic
@@ -78,7 +85,7 @@ class RateLimiter:
         with self._lock:
             self._offset += seconds
 
-    def take(self) -> Allowance:
+    def take(self, *, search: bool = False) -> Allowance:
         """Count one call, or raise the 429 HubSpot answers when a limit is spent."""
         with self._lock:
             now = self._monotonic() + self._offset
@@ -87,6 +94,12 @@ class RateLimiter:
                 raise _too_many("daily", "DAILY", self._allowance())
             if len(self._window) >= self.ten_second_limit:
                 raise _too_many("ten_secondly_rolling", "TEN_SECONDLY_ROLLING", self._allowance())
+            if search:
+                while self._searches and self._searches[0] <= now - 1.0:
+                    self._searches.popleft()
+                if len(self._searches) >= self.search_per_second:
+                    raise _too_many("secondly", "SECONDLY", self._allowance(), headers=False)
+                self._searches.append(now)
             self._window.append(now)
             self._daily_used += 1
             return self._allowance()
@@ -113,12 +126,14 @@ class RateLimiter:
         )
 
 
-def _too_many(label: str, policy: str, allowance: Allowance) -> HubSpotError:
+def _too_many(
+    label: str, policy: str, allowance: Allowance, *, headers: bool = True
+) -> HubSpotError:
     # The documented 429 body has errorType and policyName but no category.
     return HubSpotError(
         429,
         "",
         f"You have reached your {label} limit.",
         extra={"errorType": "RATE_LIMIT", "policyName": policy},
-        headers=allowance.headers(),
+        headers=allowance.headers() if headers else {},
     )

@@ -50,6 +50,7 @@ class HubSpotSandbox:
         daily_limit: int | None = None,
         token: str = DEFAULT_TOKEN,
         rate_clock: Callable[[], float] | None = None,
+        search_per_second: int | None = None,
         schema: PortalSchema | None = None,
     ) -> None:
         if tier not in TIERS:
@@ -61,6 +62,8 @@ class HubSpotSandbox:
         self.tokens = TokenBook(token)
         per_ten, per_day = TIERS[tier]
         limiter_args: dict[str, Any] = {} if rate_clock is None else {"monotonic": rate_clock}
+        if search_per_second is not None:
+            limiter_args["search_per_second"] = search_per_second
         self.limiter = RateLimiter(
             ten_second_limit or per_ten,
             daily_limit or per_day,

@@ -49,6 +49,7 @@ def hubspot_sandbox(
     """A portal at TODAY 08:00 UTC holding `deals` generated deals; no rate limit by default."""
     clock = SandboxClock(datetime.combine(TODAY, time(8, 0), tzinfo=UTC))
     options.setdefault("ten_second_limit", NO_WINDOW)
+    options.setdefault("search_per_second", NO_WINDOW)
     if rate_clock is not None:
         options["rate_clock"] = rate_clock.monotonic
     sandbox = HubSpotSandbox(seed=seed, clock=clock, **options)

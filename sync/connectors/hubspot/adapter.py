@@ -191,6 +191,7 @@ def connect_hubspot(
     door = Door(
         client,
         ten_second_limit=settings.hubspot_ten_second_limit,
+        search_per_second=settings.hubspot_search_per_second,
         budget_share=settings.api_budget_share,
         policy=policy,
         sleep=sleep,

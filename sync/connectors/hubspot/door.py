@@ -24,8 +24,13 @@ of the client owns a urllib3 pool, so they are built once here, not per call.
 Limits: API usage guidelines
 (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines) - 100 calls
 per ten seconds on Free/Starter, 190 on Professional/Enterprise, 250 with the increase; the
-daily allowance per portal. The search endpoints' own per-second limit is not paced here:
-their 429s are retried like any other (the sandbox does not emulate it).
+daily allowance per portal. The window's size is the portal's own once a response has said
+it (`X-HubSpot-RateLimit-Max` over `-Interval-Milliseconds` of 10,000: a Professional portal
+allows 190 whatever the setting says; the setting is the tier's figure until then). The CRM
+search endpoints have their own limit, four requests a second per token
+(https://developers.hubspot.com/changelog/crm-search-api-rate-limit-increase), and their
+answers carry no rate-limit headers: searches are paced by a one-second window of their own
+(`settings.hubspot_search_per_second`).
 """
 
 from __future__ import annotations
@@ -104,13 +109,16 @@ def build_client(access_token: str, host: str) -> hubspot.HubSpot:
 
 
 class TenSecondWindow:
-    """At most `limit` calls in any rolling ten seconds, on an injectable clock.
+    """At most `limit` calls in any rolling `seconds` (ten by default), on an injectable clock.
 
     When the window is full it sleeps once until the oldest call leaves it. It trusts the
     sleep (an injected one need not move the clock) and never loops, so it cannot hang."""
 
-    def __init__(self, limit: int, monotonic: Monotonic, sleep: Sleep) -> None:
+    def __init__(
+        self, limit: int, monotonic: Monotonic, sleep: Sleep, seconds: float = WINDOW_SECONDS
+    ) -> None:
         self.limit = limit
+        self.seconds = seconds
         self.monotonic = monotonic
         self.sleep = sleep
         self.stamps: deque[float] = deque()
@@ -119,7 +127,7 @@ class TenSecondWindow:
     def acquire(self) -> None:
         now = self._roll()
         if len(self.stamps) >= self.limit:
-            wait = self.stamps[0] + WINDOW_SECONDS - now
+            wait = self.stamps[0] + self.seconds - now
             if wait > 0:
                 self.waited += wait
                 self.sleep(wait)
@@ -128,7 +136,7 @@ class TenSecondWindow:
 
     def _roll(self) -> float:
         now = self.monotonic()
-        while self.stamps and self.stamps[0] <= now - WINDOW_SECONDS:
+        while self.stamps and self.stamps[0] <= now - self.seconds:
             self.stamps.popleft()
         return now
 
@@ -142,6 +150,7 @@ class Door:
         *,
         ten_second_limit: int,
         budget_share: float,
+        search_per_second: int = 4,
         policy: RetryPolicy | None = None,
         sleep: Sleep = time.sleep,
         monotonic: Monotonic = time.monotonic,
@@ -152,18 +161,20 @@ class Door:
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.window = TenSecondWindow(ten_second_limit, monotonic, sleep)
+        self.searches = TenSecondWindow(search_per_second, monotonic, sleep, seconds=1.0)
         self.rate_limit_budget = rate_limit_budget
         self.rate_waited = 0.0  # seconds this run has waited for 429s so far
         self.calls = 0
         self.rate_limited = 0
         self.last_usage: ApiUsage | None = None
 
-    def call(self, request: Request, context: CallContext) -> Answer:
-        """One API call through budget, window and retries; failures as the port's errors."""
+    def call(self, request: Request, context: CallContext, *, search: bool = False) -> Answer:
+        """One API call through budget, window and retries; failures as the port's errors.
+        `search`: a CRM search, paced by the search endpoints' own per-second window too."""
         retrying = self.retrying(retry_if_exception(_transient_not_rate_limited))
         while True:
             try:
-                return retrying(self._attempt, request)
+                return retrying(self._attempt, request, search)
             except CrmError:
                 raise
             except (*API_ERRORS, *NETWORK_ERRORS) as exc:
@@ -204,8 +215,10 @@ class Door:
         log.info("hubspot.retry_records", reason=reason, round=round_number + 1, wait=wait)
         self.sleep(wait)
 
-    def _attempt(self, request: Request) -> Answer:
+    def _attempt(self, request: Request, search: bool = False) -> Answer:
         self.check_budget()
+        if search:  # first: its wait must not age the ten-second window's stamp
+            self.searches.acquire()
         self.window.acquire()
         self.calls += 1
         try:
@@ -238,6 +251,11 @@ class Door:
             )
 
     def _observe(self, headers: Any) -> None:
+        burst = _int(headers.get("X-HubSpot-RateLimit-Max"))
+        interval = _int(headers.get("X-HubSpot-RateLimit-Interval-Milliseconds"))
+        if burst and interval == int(WINDOW_SECONDS * 1000) and burst != self.window.limit:
+            log.info("hubspot.rate_window_learned", limit=burst, was=self.window.limit)
+            self.window.limit = burst  # the portal's own allowance, whatever its tier setting
         daily = _int(headers.get("X-HubSpot-RateLimit-Daily"))
         remaining = _int(headers.get("X-HubSpot-RateLimit-Daily-Remaining"))
         if daily is not None and remaining is not None:

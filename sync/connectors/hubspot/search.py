@@ -113,7 +113,9 @@ class SearchReader:
             "limit": PAGE,
         }
         try:
-            answer = self.door.call(partial(_post_search, self.stream.object, body), self.context)
+            answer = self.door.call(
+                partial(_post_search, self.stream.object, body), self.context, search=True
+            )
         except CrmError as error:
             if error.code == "VALIDATION_ERROR":
                 raise self._diagnose(error) from error

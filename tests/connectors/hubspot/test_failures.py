@@ -47,14 +47,30 @@ def test_the_client_side_window_keeps_under_the_ten_second_limit_without_a_429(
 
 
 @pytest.mark.parametrize("sandbox", [{"ten_second_limit": 10}], indirect=True)
-def test_a_429_waits_the_interval_it_names_and_never_storms(
+def test_a_portal_stricter_than_the_setting_is_paced_by_its_own_headers_without_a_429(
     served: ServedApp, sandbox: HubSpotSandbox, fake_time: FakeTime
 ) -> None:
+    """The setting says 100, the portal says 10 (X-HubSpot-RateLimit-Max over an interval of
+    10,000 ms): the door takes the portal's figure from the first answer on."""
     adapter = connect(served, sandbox, fake_time, hubspot_ten_second_limit=100)
     assert all(one_deal(adapter, n) for n in range(25))
-    assert adapter.door.rate_limited == 2  # one refusal per exhausted window
-    assert fake_time.sleeps == [10.0, 10.0]  # X-HubSpot-RateLimit-Interval-Milliseconds
-    assert sandbox.ledger.count("POST", UPSERT) == 27
+    assert adapter.door.rate_limited == 0
+    assert adapter.door.window.limit == 10
+    assert fake_time.sleeps == [10.0, 10.0]  # two full windows waited out, never refused
+    assert sandbox.ledger.count("POST", UPSERT) == 25
+
+
+@pytest.mark.parametrize("sandbox", [{"ten_second_limit": 19}], indirect=True)
+def test_a_portal_roomier_than_the_setting_is_used_whole(
+    served: ServedApp, sandbox: HubSpotSandbox, fake_time: FakeTime
+) -> None:
+    """A Professional portal allows 190 per ten seconds (here scaled to 19) while the setting
+    still says the Starter 100 (here 10): the portal's own figure is used, so fewer waits."""
+    adapter = connect(served, sandbox, fake_time, hubspot_ten_second_limit=10)
+    assert all(one_deal(adapter, n) for n in range(25))
+    assert adapter.door.window.limit == 19
+    assert adapter.door.rate_limited == 0
+    assert fake_time.sleeps == [10.0]  # 26 calls: one wait at 19, where 10 would need two
 
 
 def test_a_429_that_never_ends_gives_up_when_the_time_budget_is_spent_not_after_a_count(

@@ -39,6 +39,7 @@ def sandbox() -> HubSpotSandbox:
         clock=SandboxClock(START),
         ten_second_limit=100_000,
         rate_clock=FakeMonotonic(),
+        search_per_second=100_000,  # the search limit has its own test (test_limits.py)
     )
 
 

@@ -90,3 +90,24 @@ def test_a_wrong_token_is_401_before_any_allowance_is_spent(sandbox, served) -> 
     assert error.status == 401
     assert error.body["category"] == "INVALID_AUTHENTICATION"
     assert sandbox.limiter.daily_used == 0
+
+
+def _search(client: Any) -> Any:
+    return client.crm.deals.search_api.do_search_with_http_info({"limit": 1})
+
+
+def test_search_has_its_own_limit_of_four_a_second_without_headers(
+    client: Any, rate_clock: FakeMonotonic
+) -> None:
+    """https://developers.hubspot.com/changelog/crm-search-api-rate-limit-increase: four
+    search requests a second per token; the 429 names the SECONDLY policy, and search
+    answers carry no X-HubSpot-RateLimit-* headers."""
+    for _ in range(4):
+        _, status, headers = _search(client)
+        assert status == 200
+        assert "X-HubSpot-RateLimit-Max" not in headers
+    error = api_error(_search, client)
+    assert error.status == 429
+    assert error.body["policyName"] == "SECONDLY"
+    rate_clock.now += 1.0
+    assert _search(client)[1] == 200
