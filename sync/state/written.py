@@ -75,32 +75,28 @@ class WrittenRepository(Repository):
 
     def get(self, crm: str, object_type: str, keys: Iterable[str]) -> dict[str, WrittenValue]:
         """Last writes for ``keys`` (keys never written are absent)."""
-        found: dict[str, WrittenValue] = {}
-        with self._source.reading() as conn:
-            for chunk in chunked(dict.fromkeys(keys), CHUNK):
-                query = select(WRITTEN).where(
-                    WrittenRow.crm == crm,
-                    WrittenRow.object_type == object_type,
-                    WrittenRow.external_key.in_(chunk),
-                )
-                found.update((row.external_key, _from_row(row)) for row in conn.execute(query))
-        return found
+        found = self._where_in(crm, object_type, WrittenRow.external_key, keys)
+        return {value.external_key: value for value in found}
 
     def by_record_ids(
         self, crm: str, object_type: str, record_ids: Iterable[str]
     ) -> dict[str, WrittenValue]:
         """Last writes by the CRM id they landed on (a deleted record the CRM answers bare)."""
-        found: dict[str, WrittenValue] = {}
+        found = self._where_in(crm, object_type, WrittenRow.record_id, record_ids)
+        return {str(value.record_id): value for value in found}
+
+    def _where_in(
+        self, crm: str, object_type: str, column: Any, values: Iterable[str]
+    ) -> list[WrittenValue]:
+        found: list[WrittenValue] = []
         with self._source.reading() as conn:
-            for chunk in chunked(dict.fromkeys(record_ids), CHUNK):
+            for chunk in chunked(dict.fromkeys(values), CHUNK):
                 query = select(WRITTEN).where(
                     WrittenRow.crm == crm,
                     WrittenRow.object_type == object_type,
-                    WrittenRow.record_id.in_(chunk),
+                    column.in_(chunk),
                 )
-                for row in conn.execute(query):
-                    value = _from_row(row)
-                    found[str(value.record_id)] = value
+                found += [_from_row(row) for row in conn.execute(query)]
         return found
 
     def of_type(self, crm: str, object_type: str) -> Iterator[WrittenValue]:
