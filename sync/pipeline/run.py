@@ -9,14 +9,12 @@ nothing and says so.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from contract_rules.settings import PricingMethod, RuleSettings
-from mappings import Mapping, read_one
-from mappings.streams import WRITTEN_PREFIX
+from mappings import Mapping
 from sync.core.clock import Clock, utc_now
 from sync.core.logs import bound_run, get_logger, scrub
 from sync.core.ports import AuthenticationError, CrmPort, CrmUnavailableError, DeferRunError
@@ -37,9 +35,16 @@ from sync.pipeline.reconcile import (
     tally,
 )
 from sync.pipeline.rekey import migrate_legacy_keys
+from sync.pipeline.scope import (
+    config_changed,
+    config_of,
+    first_today,
+    prices_moved,
+    touched_accounts,
+    with_open_errors,
+)
 from sync.pipeline.signals import (
     MATCH_OBJECT,
-    SIGNAL_CONCEPTS,
     apply_signals,
     load_signals,
     match_accounts,
@@ -185,10 +190,10 @@ def _mode(store: StateStore, crm: str, dry_run: bool, *, reconcile: bool = False
 def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) -> RunResult:
     result = RunResult(ctx.run_id, RunStatus.SUCCEEDED)
     status, error = RunStatus.SUCCEEDED, None
-    config = _config_of(ctx)
+    config = config_of(ctx)
     try:
         log.info("run_started", today=ctx.today.isoformat())
-        changed = _config_changed(ctx, config)
+        changed = config_changed(ctx, config)
         pulled = pull_all(ctx)
         # narrowed when a mapped field has gone; stage meanings from the CRM's pipelines
         ctx = replace(ctx, mapping=with_stage_meanings(pulled.mapping, ctx.port))
@@ -197,10 +202,10 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
         result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
         ctx = replace(ctx, rules=priced_from(ctx.rules, result.world))
         migrate_legacy_keys(ctx, result.world)
-        everything = full or _first_today(ctx) or _prices_moved(ctx, pulled) or changed
-        accounts = None if everything else _touched(ctx, result.world, pulled)
+        everything = full or first_today(ctx) or prices_moved(ctx, pulled) or changed
+        accounts = None if everything else touched_accounts(ctx, result.world, pulled)
         if accounts is not None:
-            accounts |= _with_open_errors(ctx, result.world)
+            accounts |= with_open_errors(ctx, result.world)
         if signals is not None and signal_pull is not None:
             touched = _use_signals(ctx, result.world, signals, signal_pull)
             accounts = None if accounts is None else accounts | touched
@@ -257,98 +262,6 @@ def _use_signals(
         for concept, readable in signals.readable.items():
             _resolve_readable(ctx, f"{source.port.name}:{concept}", readable)
     return touched_by_signals(pulled, signals, match)
-
-
-def _first_today(ctx: RunContext) -> bool:
-    """The first run of a day evaluates everything: milestones and end dates move with time."""
-    last = ctx.store.runs.last(ctx.crm)
-    return last is None or last.started_at.date() < ctx.today
-
-
-def _config_of(ctx: RunContext) -> str:
-    """A fingerprint of everything an admin configures that the decisions depend on."""
-    parts = (
-        ctx.mapping.model_dump_json(), ctx.rules.model_dump_json(), ctx.health.model_dump_json(),
-        str(ctx.amount_ceiling), str(ctx.lapsed_window_days), str(ctx.raise_deleted_renewals),
-    )  # fmt: skip
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
-def _config_changed(ctx: RunContext, config: str) -> bool:
-    """An edited mapping or rule applies to every account at the next run, not only to the
-    accounts whose records happen to change."""
-    last = ctx.store.runs.last(ctx.crm)
-    return last is None or last.stats.get("config") != config
-
-
-def _with_open_errors(ctx: RunContext, world: World) -> set[str]:
-    """Accounts with a decide-stage error still open: evaluated every run until it clears
-    (a ceiling raised, a record fixed outside what the pull saw)."""
-    found: set[str] = set()
-    for error in ctx.store.errors.open(ctx.crm, stage=Stage.DECIDE, notes=False):
-        key = error.record_key
-        order = world.orders.get(key.removeprefix("rn:"))
-        if order is not None:
-            found.add(order.order.account_id)
-        elif error.object_type == "account" and key in world.accounts:
-            found.add(key)
-    return found
-
-
-def _prices_moved(ctx: RunContext, pulled: PullOutcome) -> bool:
-    """Under `list` pricing a price book change can move any renewal: evaluate them all."""
-    return ctx.rules.pricing is PricingMethod.LIST and bool(pulled.touched.get("price"))
-
-
-def _touched(ctx: RunContext, world: World, pulled: PullOutcome) -> set[str]:
-    """Accounts with any record pulled in this run (orders, lines, health signals, the
-    account)."""
-    touched = set(pulled.touched.get("account", set()))
-    orders = pulled.touched.get("order", set())
-    gone = {r for r in orders if r not in world.raw_orders}  # deleted: only the mirror knows
-    deleted = ctx.store.mirror.get(ctx.crm, "order", gone) if gone else {}
-    ours = ctx.store.written.by_record_ids(ctx.crm, "renewal", gone) if gone else {}
-    for record_id in orders:
-        order = world.orders.get(record_id)
-        raw = world.raw_orders.get(record_id)
-        if raw is None and record_id in deleted:
-            raw = dict(deleted[record_id].data)
-        account = order.order.account_id if order else _read(ctx, "order", "account_id", raw)
-        if account in (None, "") and raw is not None:  # a deleted record answered bare
-            account = _account_of_contract(ctx, world, raw)
-        if account in (None, "") and record_id in ours:  # a renewal of ours: by its key
-            contract = world.orders.get(ours[record_id].external_key.removeprefix("rn:"))
-            account = contract.order.account_id if contract else None
-        touched.add(str(account))
-    for record_id in pulled.touched.get("line", set()):
-        order_id = _read(ctx, "line", "order_id", world.raw_lines.get(record_id))
-        order = world.orders.get(str(order_id))
-        if order is not None:
-            touched.add(order.order.account_id)
-    for concept in SIGNAL_CONCEPTS:
-        ids = pulled.touched.get(concept, set())
-        found = ctx.store.mirror.get(ctx.crm, concept, ids) if ids else {}
-        for record in found.values():
-            touched.add(str(_read(ctx, concept, "account_id", dict(record.data))))
-    return {t for t in touched if t and t != "None" and not t.startswith(WRITTEN_PREFIX)}
-
-
-def _account_of_contract(ctx: RunContext, world: World, raw: dict[str, Any]) -> str | None:
-    """The account of the contract a (deleted) renewal renews or amends."""
-    for name in ("renews", "amends"):
-        contract = world.orders.get(str(_read(ctx, "order", name, raw)))
-        if contract is not None:
-            return contract.order.account_id
-    return None
-
-
-def _read(ctx: RunContext, concept: str, name: str, raw: dict[str, Any] | None) -> Any:
-    if raw is None or concept not in ctx.mapping.read:
-        return None
-    try:
-        return read_one(concept, name, raw, ctx.mapping)
-    except Exception:  # an unreadable record touches nothing; its error is reported elsewhere
-        return None
 
 
 def _book_decisions(ctx: RunContext, world: World, plan: Plan) -> None:
