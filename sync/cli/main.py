@@ -48,6 +48,9 @@ def _register() -> None:
     from sync.cli import reconcile  # noqa: PLC0415
 
     app.command("reconcile")(reconcile.reconcile_command)
+    from sync.cli import kpis  # noqa: PLC0415
+
+    app.command("report")(kpis.report_command)
     from sync.cli import errors  # noqa: PLC0415
 
     app.add_typer(errors.app, name="errors")

@@ -273,6 +273,11 @@ class HubSpotOrg(Org):
     def person_deletes_renewal(self, renewal_id: str) -> None:
         self.person_archives("deals", renewal_id)
 
+    def person_closes_renewal(self, renewal_id: str, *, won: bool) -> None:
+        self.person_updates(
+            "deals", renewal_id, {"dealstage": "closedwon" if won else "closedlost"}
+        )
+
     def restore_open_amount_untracked(self, account_id: str, amount: Decimal) -> None:
         with self.sandbox.portal.lock:
             (company,) = [c for c in self.sandbox.records("companies") if str(c.id) == account_id]

@@ -189,6 +189,10 @@ class Org(ABC):
     @abstractmethod
     def person_deletes_renewal(self, renewal_id: str) -> None: ...
 
+    @abstractmethod
+    def person_closes_renewal(self, renewal_id: str, *, won: bool) -> None:
+        """A person closes a renewal won or lost, as the sales team does."""
+
     # -- what happens behind the service's back (what only reconciliation finds) --------
 
     @abstractmethod

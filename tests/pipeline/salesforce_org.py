@@ -240,6 +240,10 @@ class SalesforceOrg(Org):
         self.sandbox.clock.advance(timedelta(seconds=1))
         self.sandbox.writer.delete(renewal_id)
 
+    def person_closes_renewal(self, renewal_id: str, *, won: bool) -> None:
+        stage = "Closed Won" if won else "Closed Lost"
+        self.person_updates("Opportunity", renewal_id, {"StageName": stage})
+
     def restore_open_amount_untracked(self, account_id: str, amount: Decimal) -> None:
         store = self.sandbox.store
         with store.lock:
