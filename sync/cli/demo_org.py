@@ -34,7 +34,11 @@ from mappings.schema import WriteConcept
 from sync.cli.common import config_errors, settings_or_exit
 from sync.cli.report import print_summary
 from sync.pipeline.run import RunResult
+from sync.report.document import build, year_to
+from sync.report.gather import gather
+from sync.report.render import write_html
 from sync.service import load_mapping, open_service
+from sync.state import StateStore
 
 
 def run_demo(
@@ -72,6 +76,7 @@ def run_demo(
         served.stop()
     _show_org(sandbox, used)
     _show_cost(results)
+    write_report_page(state_dir, day, used)
 
 
 def _org(opportunities: int, seed: int, day: date, schema: Path | None) -> SalesforceSandbox:
@@ -228,6 +233,21 @@ def _hubspot_demo(
         served.stop()
     _show_portal(portal, used)
     _show_cost(results)
+    write_report_page(state_dir, day, used)
+
+
+def write_report_page(state_dir: Path, day: date, mapping: Mapping) -> Path:
+    """The demo ends with the renewals report a person would rather look at than read."""
+    settings = settings_or_exit()
+    store = StateStore.open(settings.database_url)
+    try:
+        rules = settings.rules.model_copy(update={"upgrade_lines": mapping.settings.upgrade_lines})
+        document = build(gather(store, settings.crm, mapping, rules, day), year_to(day), day)
+    finally:
+        store.close()
+    path = write_html(document, state_dir / "report.html")
+    typer.echo(f"\nThe renewals report (KPIs, calendar, at risk): {path.resolve()}")
+    return path
 
 
 def _environment_hubspot(

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from sync.cli.common import config_errors, open_read_only_store, settings_or_exit, table
-from sync.report.document import build
+from sync.report.document import build, year_to
 from sync.report.gather import gather
 from sync.report.render import tables, write_csv, write_html
 from sync.service import load_mapping
@@ -36,7 +36,7 @@ def report_command(  # noqa: PLR0917 - one parameter per CLI option
         mapping = load_mapping(settings)
     today = _day(as_of, "--as-of") or settings.today or datetime.now(UTC).date()
     period_end = _day(end, "--to") or today
-    period_start = _day(start, "--from") or _year_before(period_end)
+    period_start = _day(start, "--from") or year_to(period_end)
     store = open_read_only_store(settings)
     try:
         rules = settings.rules.model_copy(update={"upgrade_lines": mapping.settings.upgrade_lines})
@@ -78,10 +78,3 @@ def _day(value: str | None, option: str) -> date | None:
     except ValueError:
         typer.echo(f"{option} {value!r} is not a date: use YYYY-MM-DD", err=True)
         raise typer.Exit(2) from None
-
-
-def _year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1) + (date(2, 1, 2) - date(2, 1, 1))
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)

@@ -22,6 +22,14 @@ AT_RISK_TIERS = frozenset({"red", "yellow"})
 WEAK_PART = Decimal(70)  # a health part below green pulls the score down
 
 
+def year_to(day: date) -> date:
+    """The first day of the twelve months that end on `day` (the report's default period)."""
+    try:
+        return day.replace(year=day.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February: a year before is 28 February
+        return day.replace(year=day.year - 1, day=28) + timedelta(days=1)
+
+
 def build(inputs: ReportInputs, start: date, end: date) -> dict[str, Any]:
     """The whole report for renewals due in [start, end], as of `inputs.as_of`."""
     due = inputs.renewals
@@ -45,8 +53,11 @@ def _owner(renewal: DueRenewal) -> str:
     return renewal.owner
 
 
+_MONEY = frozenset({"renewed_amount", "prior_amount"})
+
+
 def _kpis(kpis: RenewalKpis) -> dict[str, Any]:
-    return {k: _text(v) for k, v in asdict(kpis).items()}
+    return {k: _money(v) if k in _MONEY else _text(v) for k, v in asdict(kpis).items()}
 
 
 def _retention(inputs: ReportInputs, start: date, end: date) -> dict[str, Any]:

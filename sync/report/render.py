@@ -1,13 +1,14 @@
 """The report document as terminal tables, CSV files (one per table) and one HTML page.
 
 The page is self-contained: no script and nothing from the network. The charts are SVG
-drawn here by pygal (its tooltip script is left out) and inlined; jinja2 lays out the page
+drawn here by pygal (its tooltip scripts are taken out) and inlined; jinja2 lays out the page
 with autoescaping, so an account named `<b>` stays text.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from pygal.style import Style
 from sync.report.document import percent
 
 TIERS = ("red", "yellow", "green", "unknown")
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 _COLOURS = {"red": "#c0392b", "yellow": "#d4a017", "green": "#2e8b57", "unknown": "#8a8f98"}
 
 
@@ -132,7 +134,12 @@ def calendar_chart(document: dict[str, Any]) -> str:
     chart.x_labels = [m["month"] for m in months]
     for tier in TIERS:
         chart.add(tier, [m["by_tier"].get(tier, 0) for m in months])
-    return str(chart.render(is_unicode=True))
+    return _static(chart.render(is_unicode=True))
+
+
+def _static(svg: str) -> str:
+    """pygal's SVG without the inline script it adds for tooltips (the page runs none)."""
+    return _SCRIPT.sub("", svg)
 
 
 def retention_chart(document: dict[str, Any]) -> str:
@@ -147,7 +154,7 @@ def retention_chart(document: dict[str, Any]) -> str:
     chart.x_labels = [q["quarter"] for q in quarters]
     for name in ("grr", "nrr"):
         chart.add(name.upper(), [_pct(q[name]) for q in quarters])
-    return str(chart.render(is_unicode=True))
+    return _static(chart.render(is_unicode=True))
 
 
 def _pct(value: str | None) -> float | None:
