@@ -8,9 +8,11 @@ files and the HTML page are all drawn from this one document.
 from __future__ import annotations
 
 from calendar import monthrange
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from contract_rules.kpis import DueRenewal, RenewalKpis, renewal_kpis, retention, split_kpis
@@ -37,12 +39,34 @@ def build(inputs: ReportInputs, start: date, end: date) -> dict[str, Any]:
         "as_of": inputs.as_of.isoformat(),
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "kpis": _kpis(renewal_kpis(due, start, end)) | _retention(inputs, start, end),
-        "by_segment": {k: _kpis(v) for k, v in split_kpis(due, start, end, _segment).items()},
-        "by_owner": {k: _kpis(v) for k, v in split_kpis(due, start, end, _owner).items()},
+        "by_segment": _split(inputs, start, end, _segment, inputs.segments),
+        "by_owner": _split(inputs, start, end, _owner, inputs.owners),
         "calendar": _calendar(inputs),
         "at_risk": _at_risk(inputs),
         "retention_by_quarter": _quarters(inputs, start, end),
     }
+
+
+def _split(
+    inputs: ReportInputs,
+    start: date,
+    end: date,
+    by: Callable[[DueRenewal], str],
+    of_account: dict[str, str],
+) -> dict[str, Any]:
+    """The KPIs per segment (or owner), each with its accounts' GRR and NRR."""
+    kpis = split_kpis(inputs.renewals, start, end, by)
+    found: dict[str, Any] = {}
+    for name in sorted(set(kpis) | set(of_account.values())):
+        accounts = {a for a, v in of_account.items() if v == name}
+        kept = retention(partial(_arr_of, inputs, accounts), start, end)
+        row = _kpis(kpis[name]) if name in kpis else _kpis(renewal_kpis([], start, end))
+        found[name] = row | {"grr": _text(kept.grr), "nrr": _text(kept.nrr)}
+    return found
+
+
+def _arr_of(inputs: ReportInputs, accounts: set[str], day: date) -> dict[str, Decimal]:
+    return {a: v for a, v in inputs.arr_on(day).items() if a in accounts}
 
 
 def _segment(renewal: DueRenewal) -> str:

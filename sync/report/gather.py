@@ -50,6 +50,9 @@ class ReportInputs:
     contracts: dict[str, list[Contract]]
     health: dict[str, Health]
     tasks: list[OpenTask]
+    segments: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    """Account id -> its segment, and the name of its owner (retention's splits)."""
 
     def arr_on(self, day: date) -> dict[str, Decimal]:
         return {a: active_arr(cs, day) for a, cs in self.contracts.items()}
@@ -65,7 +68,14 @@ def gather(
         _contracts(world, rules, as_of),
         _health(world, mapping),
         _open_tasks(world, mapping),
+        {a: account.segment for a, (account, _) in world.accounts.items()},
+        {a: _owner_name(world, account.owner) for a, (account, _) in world.accounts.items()},
     )
+
+
+def _owner_name(world: World, owner_id: str | None) -> str:
+    user = world.users.get(owner_id or "")
+    return (user.name if user and user.name else owner_id) or "(none)"
 
 
 def renewals(world: World) -> list[DueRenewal]:

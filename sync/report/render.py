@@ -27,13 +27,14 @@ _COLOURS = {"red": "#c0392b", "yellow": "#d4a017", "green": "#2e8b57", "unknown"
 def tables(document: dict[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Every table of the report: name -> (headers, rows)."""
     kpi_head = ["", "due", "won", "lost", "open", "resolution", "close", "conversion",
-                "renewed", "prior"]  # fmt: skip
+                "renewed", "prior", "GRR", "NRR"]  # fmt: skip
 
     def kpi_row(name: str, k: dict[str, Any]) -> list[str]:
         return [
             name, str(k["due"]), str(k["won"]), str(k["lost"]), str(k["open"]),
             percent(k["resolution_rate"]), percent(k["close_rate"]),
             percent(k["conversion_rate"]), k["renewed_amount"], k["prior_amount"],
+            percent(k.get("grr")), percent(k.get("nrr")),
         ]  # fmt: skip
 
     kpis = document["kpis"]

@@ -63,6 +63,7 @@ def test_the_demo_on_an_org_with_its_own_fields_runs_twice_and_writes_nothing_th
     raised = re.search(r"renewal opportunities raised: (\d+)", output)
     assert raised is not None
     assert int(raised.group(1)) > 0
+    assert (tmp_path / "report.html").is_file(), "the demo ends with the report page"
 
 
 def test_the_demo_refuses_a_bad_mapping_before_generating_an_org(tmp_path: Path) -> None:

@@ -40,25 +40,28 @@ def test_the_report_counts_what_a_person_did_and_renders_in_a_browser(
 ) -> None:
     for _ in range(2):  # the second run reads the first one's writes into the state
         assert _cli(served, "sync", "--once").returncode == 0
-    before = json.loads(_cli(served, "report", "--json", credentials=False).stdout)
+    period = ("--from", "2025-11-22", "--to", "2027-12-31")  # the past year and what is due
+    before = json.loads(_cli(served, "report", "--json", *period, credentials=False).stdout)
 
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", served.env["REQUESTS_CA_BUNDLE"])
     sf: Any = Salesforce(
         instance_url=served.env["SF_INSTANCE_URL"], session_id=served.sandbox.issue_token()
     )
-    (renewal,) = sf.query(
+    won, lost = sf.query(
         "SELECT Id, CloseDate FROM Opportunity WHERE Renewal_Sync_Key__c != null "
         f"AND IsClosed = false AND CloseDate <= {before['period']['to']} "
-        f"AND CloseDate >= {before['period']['from']} ORDER BY CloseDate LIMIT 1"
+        f"AND CloseDate >= {before['period']['from']} ORDER BY CloseDate, Id LIMIT 2"
     )["records"]
-    sf.Opportunity.update(renewal["Id"], {"StageName": "Closed Won"})
+    sf.Opportunity.update(won["Id"], {"StageName": "Closed Won"})
+    sf.Opportunity.update(lost["Id"], {"StageName": "Closed Lost"})
     assert _cli(served, "sync", "--once").returncode == 0
 
-    done = _cli(served, "report", "--json", credentials=False)
+    done = _cli(served, "report", "--json", *period, credentials=False)
     assert done.returncode == 0, done.stderr
     after = json.loads(done.stdout)
     assert after["kpis"]["won"] == before["kpis"]["won"] + 1
-    assert after["kpis"]["open"] == before["kpis"]["open"] - 1
+    assert after["kpis"]["lost"] == before["kpis"]["lost"] + 1
+    assert after["kpis"]["open"] == before["kpis"]["open"] - 2
     assert after["kpis"]["due"] == before["kpis"]["due"]
     for key in ("resolution_rate", "close_rate", "conversion_rate", "grr", "nrr", "due",
                 "won", "lost"):  # fmt: skip
@@ -70,7 +73,7 @@ def test_the_report_counts_what_a_person_did_and_renders_in_a_browser(
     assert "At risk" in text
 
     folder = tmp_path / "csv"
-    assert _cli(served, "report", "--csv", str(folder), credentials=False).returncode == 0
+    assert _cli(served, "report", "--csv", str(folder), *period, credentials=False).returncode == 0
     with (folder / "kpis.csv").open(encoding="utf-8") as file:
         (row,) = list(csv.DictReader(file))
     assert row["won"] == str(after["kpis"]["won"])

@@ -32,6 +32,10 @@ def test_the_hubspot_demo_runs_twice_and_the_second_run_writes_nothing(tmp_path:
     )
     assert re.search(r"milestone tasks raised: [1-9]", output)
     assert re.search(r"companies scored: [1-9]", output)
+    # the demo ends with the report page, drawn from the portal's state
+    page = tmp_path / "report.html"
+    assert f"The renewals report (KPIs, calendar, at risk): {page.resolve()}" in output
+    assert 'data-kpi="resolution_rate"' in page.read_text(encoding="utf-8")
 
 
 @pytest.mark.usefixtures("demo_env")

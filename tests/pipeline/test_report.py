@@ -66,3 +66,14 @@ def test_closing_the_renewal_moves_the_kpis(make_org: MakeOrg, won: bool) -> Non
         )
     else:
         assert kpis["conversion_rate"] == "0.0000"
+
+
+def test_each_split_carries_its_own_retention(make_org: MakeOrg) -> None:
+    org = make_org(orders=())
+    org.run(today=DAY)
+    org.run(today=DAY)
+    document = _report(org)
+    (segment,) = document["by_segment"].values()  # the worked example: one account
+    assert segment["due"] == 1
+    assert segment["grr"] == document["kpis"]["grr"]
+    assert segment["nrr"] == document["kpis"]["nrr"]
