@@ -13,6 +13,23 @@ const client = new hubspot.Client({
   numberOfApiCallRetries: 0,
 });
 
+// HubSpot's search endpoints allow four requests a second per token (the sandbox enforces
+// it: https://developers.hubspot.com/changelog/crm-search-api-rate-limit-increase), so this
+// script paces its searches the way any well-behaved caller must.
+const SEARCH_GAP_MS = 260;
+let lastSearch = 0;
+for (const name of ["companies", "deals", "products", "lineItems", "tasks"]) {
+  const api = client.crm[name] && client.crm[name].searchApi;
+  if (!api) continue;
+  const search = api.doSearch.bind(api);
+  api.doSearch = async (...args) => {
+    const wait = lastSearch + SEARCH_GAP_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    lastSearch = Date.now();
+    return search(...args);
+  };
+}
+
 function assert(condition, message) {
   if (!condition) throw new Error(message);
 }
