@@ -85,18 +85,38 @@ class Plan:
     fields: list[Resolved]
     predicate: Predicate
     id_hint: set[str] | None
+    stamp_hint: str | None = None
+    """The least SystemModstamp the filter admits (a keyset read): rows come from the
+    store's modstamp index instead of a scan of the whole table."""
 
     def rows(self, store: Store, include_deleted: bool) -> list[Row]:
         table = store.table(self.obj.name)
-        source: Iterable[Row | None] = (
-            (table.get(i) for i in sorted(self.id_hint))
-            if self.id_hint is not None
-            else table.values()
-        )
-        return [
-            r for r in source
-            if r is not None and (include_deleted or not r.get("IsDeleted")) and self.predicate(r)
-        ]  # fmt: skip
+        source: Iterable[Row | None]
+        if self.id_hint is not None:
+            source = (table.get(i) for i in sorted(self.id_hint))
+        elif self.stamp_hint is not None:
+            source = store.since(self.obj.name, self.stamp_hint)
+        else:
+            source = table.values()
+        wanted = self._enough()
+        found: list[Row] = []
+        for r in source:
+            if r is not None and (include_deleted or not r.get("IsDeleted")) and self.predicate(r):
+                found.append(r)
+                if wanted is not None and len(found) >= wanted:
+                    break
+        return found
+
+    def _enough(self) -> int | None:
+        """With the modstamp index and ORDER BY SystemModstamp, Id, the first LIMIT (+ OFFSET)
+        matches are the answer: the rows already come in that order."""
+        query = self.query
+        if self.stamp_hint is None or query.limit is None or self.id_hint is not None:
+            return None
+        order = [(i.field.dotted.lower(), i.descending) for i in query.order_by]
+        if order != [("systemmodstamp", False), ("id", False)]:
+            return None
+        return query.limit + (query.offset or 0)
 
 
 def plan(
@@ -114,7 +134,7 @@ def plan(
         raise ApiError(
             400, "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}"
         )
-    return Plan(obj, query, fields, predicate, _id_hint(query.where))
+    return Plan(obj, query, fields, predicate, _id_hint(query.where), _stamp_hint(query.where))
 
 
 def resolve(obj: ObjectDef, ref: FieldRef, query: Query, schema: Schema) -> Resolved:
@@ -185,6 +205,44 @@ def _attributes(sobject: str, record_id: str, version: str) -> dict[str, str]:
 
 def _always(row: Row) -> bool:
     return True
+
+
+def _stamp_hint(where: Expr | None) -> str | None:
+    """The least SystemModstamp a top-level AND of the filter admits: `SystemModstamp >= t`,
+    `> t`, or the keyset form `(SystemModstamp > t OR (SystemModstamp = t AND Id > i))`."""
+    conjuncts = where.items if isinstance(where, BoolOp) and where.op == "AND" else (where,)
+    found: list[str] = []
+    for item in conjuncts:
+        if _is_stamp(item) and item.op in {">=", ">"}:  # type: ignore[union-attr]
+            found.append(_stamp_text(item.value))  # type: ignore[union-attr]
+        elif isinstance(item, BoolOp) and item.op == "OR" and item.items:
+            bounds = [_least(i) for i in item.items]
+            if all(b is not None for b in bounds):
+                found.append(min(b for b in bounds if b is not None))
+    return max(found) if found else None
+
+
+def _least(item: Expr) -> str | None:
+    if _is_stamp(item) and item.op in {">=", ">", "="}:  # type: ignore[union-attr]
+        return _stamp_text(item.value)  # type: ignore[union-attr]
+    if isinstance(item, BoolOp) and item.op == "AND":
+        bounds = [b for b in (_least(i) for i in item.items) if b is not None]
+        return max(bounds) if bounds else None
+    return None
+
+
+def _is_stamp(item: Expr | None) -> bool:
+    return (
+        isinstance(item, Compare)
+        and len(item.field.path) == 1
+        and item.field.path[0].lower() == "systemmodstamp"
+        and isinstance(item.value, Literal)
+        and item.value.kind == "datetime"
+    )
+
+
+def _stamp_text(value: Any) -> str:
+    return format_datetime(value.value)
 
 
 def _id_hint(where: Expr | None) -> set[str] | None:

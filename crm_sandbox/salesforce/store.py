@@ -8,6 +8,7 @@ makes rolling back an allOrNone call a matter of putting the old dicts back.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ class Store:
         self.lock = threading.RLock()
         self._unique: dict[tuple[str, str], dict[Any, set[str]]] = {}
         self._children: dict[str, set[str]] = {}  # Opportunity id -> its line item ids
+        self._by_stamp: dict[str, list[tuple[str, str]]] = {}  # (SystemModstamp, Id), sorted
         self._undo: list[tuple[str, str, Row | None]] | None = None
 
     # -- reads --------------------------------------------------------------------------
@@ -44,6 +46,16 @@ class Store:
         """Ids of live rows whose unique/external-id `field` equals `value` (case-insensitive)."""
         index = self._index(sobject, field)
         return sorted(index.get(_key(value), ()))
+
+    def since(self, sobject: str, stamp: str) -> Iterator[Row]:
+        """Rows stamped at or after `stamp`, in (SystemModstamp, Id) order: what a keyset
+        read needs without scanning the table (built on first use, kept by every write)."""
+        index = self._stamp_index(sobject)
+        table = self.table(sobject)
+        for _, record_id in index[bisect.bisect_left(index, (stamp, "")) :]:
+            row = table.get(record_id)
+            if row is not None:
+                yield row
 
     def line_items(self, opportunity_id: str) -> list[Row]:
         table = self.table("OpportunityLineItem")
@@ -105,7 +117,26 @@ class Store:
             self._unique[key] = index
         return index
 
+    def _stamp_index(self, sobject: str) -> list[tuple[str, str]]:
+        index = self._by_stamp.get(sobject)
+        if index is None:
+            index = sorted(
+                (str(row.get("SystemModstamp") or ""), record_id)
+                for record_id, row in self.table(sobject).items()
+            )
+            self._by_stamp[sobject] = index
+        return index
+
     def _reindex(self, sobject: str, record_id: str, old: Row | None, new: Row | None) -> None:
+        stamps = self._by_stamp.get(sobject)
+        if stamps is not None:
+            if old is not None:
+                entry = (str(old.get("SystemModstamp") or ""), record_id)
+                at = bisect.bisect_left(stamps, entry)
+                if at < len(stamps) and stamps[at] == entry:
+                    del stamps[at]
+            if new is not None:
+                bisect.insort(stamps, (str(new.get("SystemModstamp") or ""), record_id))
         for (indexed, field), index in self._unique.items():
             if indexed != sobject:
                 continue

@@ -7,17 +7,18 @@ and quoted string escapes: .../sforce_api_calls_soql_select_quotedstringescapes.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from simple_salesforce import format_soql
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
+from crm_sandbox.clock import SandboxClock
 from crm_sandbox.salesforce import SalesforceSandbox
 from crm_sandbox.salesforce.errors import ApiError
 from crm_sandbox.salesforce.soql_parser import BoolOp, Compare, Not, parse
-from tests.sandbox.salesforce.conftest import Client, add, add_accounts, content
+from tests.sandbox.salesforce.conftest import START, Client, add, add_accounts, content
 
 
 def test_parses_fields_parents_and_every_clause() -> None:
@@ -212,3 +213,32 @@ def test_null_parent_comes_back_as_null(sf: Client, sandbox: SalesforceSandbox) 
         0
     ]
     assert record["Account"] is None
+
+
+def test_the_modstamp_index_follows_every_write_and_answers_keyset_reads(
+    sandbox: SalesforceSandbox, clock: SandboxClock
+) -> None:
+    """A keyset read (`SystemModstamp > t OR (= t AND Id > i)`) is answered from the store's
+    (SystemModstamp, Id) index, kept current by every write, with the same rows a scan of the
+    whole table gives."""
+    accounts = add_accounts(sandbox, 5)
+    store = sandbox.store
+    assert [r["Id"] for r in store.since("Account", "")] == sorted(accounts)
+    clock.advance(timedelta(seconds=2))
+    with store.lock:
+        sandbox.writer.update(sandbox.schema.object("Account"), accounts[1], {"Name": "Moved"})
+    moved = sandbox.record(accounts[1])
+    assert moved is not None
+    later = [r["Id"] for r in store.since("Account", moved["SystemModstamp"])]
+    assert later == [accounts[1]]
+    with store.lock:
+        store.remove("Account", accounts[1])
+    assert accounts[1] not in [r["Id"] for r in store.since("Account", "")]
+    first = sorted(set(accounts) - {accounts[1]})[0]
+    soql = (
+        "SELECT Id FROM Account WHERE (SystemModstamp > 2026-11-21T10:00:00Z OR "
+        f"(SystemModstamp = 2026-11-21T10:00:00Z AND Id > '{first}')) "
+        "ORDER BY SystemModstamp, Id LIMIT 2"
+    )
+    answer = sandbox.org.queries.run(soql, include_deleted=False, batch=2000, today=START.date())
+    assert [r["Id"] for r in answer["records"]] == sorted(set(accounts) - {accounts[1], first})[:2]
