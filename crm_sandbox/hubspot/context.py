@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import MultiDict
@@ -30,6 +31,9 @@ class State:
     faults: FaultPlan
     owners: list[dict[str, Any]] = field(default_factory=list)
     search_cache: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
+    search_lag: timedelta = timedelta(0)
+    """How long a change takes to reach the search index (HubSpot's search is eventually
+    consistent): a record changed more recently than this is not found by search yet."""
 
     def object_schema(self, object_type: str) -> ObjectSchema:
         obj = self.portal.schema.resolve(object_type)

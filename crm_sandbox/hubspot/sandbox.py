@@ -15,7 +15,7 @@ time unless `rate_clock=` is given; `advance_rate_window()` moves it on without 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm_sandbox._gen_catalog import PRODUCTS
@@ -51,6 +51,7 @@ class HubSpotSandbox:
         token: str = DEFAULT_TOKEN,
         rate_clock: Callable[[], float] | None = None,
         search_per_second: int | None = None,
+        search_lag_seconds: float = 0.0,
         schema: PortalSchema | None = None,
     ) -> None:
         if tier not in TIERS:
@@ -72,6 +73,7 @@ class HubSpotSandbox:
         )
         self.portal = Portal(self.schema)
         self.state = State(self.portal, AssociationStore(), self.clock, self.faults)
+        self.state.search_lag = timedelta(seconds=search_lag_seconds)
         self.app = HubSpotApp(
             self.state, self.ledger, self.tokens, self.limiter, CorrelationIds(seed)
         )

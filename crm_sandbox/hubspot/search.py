@@ -99,11 +99,13 @@ def _matching_ids(
     """Sorted ids of the matches, cached per store version so paging does not re-filter."""
     key = json.dumps([store.schema.name, groups, sorts, query], sort_keys=True, default=str)
     cache: dict[str, tuple[int, list[int]]] = state.search_cache
+    lag = state.search_lag
     hit = cache.get(key)
-    if hit is not None and hit[0] == store.version:
+    if hit is not None and hit[0] == store.version and not lag:
         return hit[1]
     predicate = _predicate(store.schema, groups, query)
-    matches = [r for r in store.live() if predicate(r)]
+    indexed = state.clock.now() - lag
+    matches = [r for r in store.live() if predicate(r) and (not lag or r.updated_at <= indexed)]
     matches.sort(key=_sort_key(store.schema, sorts))
     ids = [r.id for r in matches]
     if len(cache) > 64:

@@ -6,9 +6,10 @@ nothing and writes nothing, on both CRMs."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from mappings.streams import streams
-from tests.pipeline.conftest import MakeOrg
+from tests.pipeline.conftest import MakeOrg, worked_example_hubspot
 
 DAY = date(2026, 6, 30)
 
@@ -54,4 +55,27 @@ def test_a_change_after_a_quiet_spell_is_read_and_evaluated(make_org: MakeOrg) -
     org.person_corrects_end_date(org.contract_id(), date(2027, 3, 31))
     moved = org.run(today=DAY)
     assert moved.stats["subscriptions"] == 1
+    assert org.renewal("Analytics:2027-04-01").close_date == "2027-03-31"
+
+
+def test_a_change_the_search_index_shows_late_is_read_by_the_next_run(
+    make_hubspot_org: Any,
+) -> None:
+    """HubSpot's search is eventually consistent: the sandbox's index lags three seconds
+    behind. A change a person makes just before a run is invisible to it; the next run's
+    late-record window (the lookback before the last read's `until`) reads it."""
+    org = make_hubspot_org(worked_example_hubspot())
+    org.sandbox.state.search_lag = timedelta(seconds=3)
+    org.sandbox.clock.advance(timedelta(seconds=10))
+    org.run(today=DAY)
+    org.sandbox.clock.advance(timedelta(minutes=15))
+    org.run(today=DAY)
+    org.sandbox.clock.advance(timedelta(minutes=15))
+    org.person_corrects_end_date(org.contract_id(), date(2027, 3, 31))
+    missed = org.run(today=DAY)  # one second later: not in the index yet
+    assert missed.stats["subscriptions"] == 0
+    assert org.renewal("Analytics:2027-01-01").close_date == "2026-12-31"
+    org.sandbox.clock.advance(timedelta(minutes=15))
+    found = org.run(today=DAY)
+    assert found.stats["subscriptions"] == 1
     assert org.renewal("Analytics:2027-04-01").close_date == "2027-03-31"
