@@ -9,7 +9,7 @@ hang lasts, until it is `Aborted`); results are CSV
 functions are refused, as Bulk API 2.0 refuses them. Rows are snapshotted when the job is
 made, nulls are empty fields, booleans `true`/`false`.
 
-Ingest jobs (upsert by external id): `POST /jobs/ingest` (state `Open`), `PUT
+Ingest jobs (upsert by external id, or update by Id): `POST /jobs/ingest` (state `Open`), `PUT
 .../batches` with CSV, `PATCH {"state": "UploadComplete"}`, then `GET` runs it to
 `JobComplete` with `numberRecordsProcessed` / `numberRecordsFailed`; `successfulResults`
 (`sf__Id`, `sf__Created` + the row), `failedResults` (`sf__Id`, `sf__Error` + the row) and
@@ -235,16 +235,23 @@ def _advance(job: Job) -> None:
 
 
 def create_ingest(org: Org, body: Any) -> Reply:
-    if not isinstance(body, dict) or body.get("operation") != "upsert":
-        raise ApiError(400, "INVALIDJOB", "InvalidJob : this org takes upsert ingest jobs")
+    operation = body.get("operation") if isinstance(body, dict) else None
+    if operation not in {"upsert", "update"}:
+        raise ApiError(400, "INVALIDJOB", "InvalidJob : this org takes upsert and update jobs")
     obj = org.writer.object(str(body.get("object")))
-    external = str(body.get("externalIdFieldName") or "")
-    ref = obj.field(external)
-    if ref is None or not ref.external_id:
-        raise ApiError(400, "INVALIDJOB", f"InvalidJob : {external} is not an external id field")
+    if operation == "update":  # by record id, given in each row's Id column
+        key_field = "Id"
+    else:
+        external = str(body.get("externalIdFieldName") or "")
+        ref = obj.field(external)
+        if ref is None or not ref.external_id:
+            raise ApiError(
+                400, "INVALIDJOB", f"InvalidJob : {external} is not an external id field"
+            )
+        key_field = ref.name
     jobs: BulkJobs = org.bulk
-    job = Job(jobs.new_id(), "ingest", "upsert", obj.name, "Open", _stamp(org), org.version)
-    job.external_id = ref.name
+    job = Job(jobs.new_id(), "ingest", operation, obj.name, "Open", _stamp(org), org.version)
+    job.external_id = key_field
     job.fault = jobs.take_fault("ingest")
     jobs.jobs[job.id] = job
     return Reply(200, job.info())
@@ -272,7 +279,8 @@ def ingest_info(org: Org, job_id: str) -> Reply:
 
 
 def _process(org: Org, job: Job) -> None:
-    """Upsert every uploaded row, each on its own (one bad row fails only itself)."""
+    """Upsert (or update by Id) every uploaded row, each on its own (one bad row fails only
+    itself)."""
     obj = org.writer.object(job.object)
     limit = job.fault.processed if job.fault and job.fault.mode == "fail" else None
     for index, row in enumerate(job.uploaded):
@@ -291,7 +299,11 @@ def _process(org: Org, job: Job) -> None:
             if not key:
                 raise RecordFailure("MISSING_ARGUMENT", f"{job.external_id} not specified")
             with org.store.lock:
-                record_id, created = org.writer.upsert(obj, str(job.external_id), key, body)
+                if job.operation == "update":
+                    org.writer.update(obj, key, body)
+                    record_id, created = key, False
+                else:
+                    record_id, created = org.writer.upsert(obj, str(job.external_id), key, body)
             job.succeeded.append({"sf__Id": record_id, "sf__Created": _bool(created), **row})
         except RecordFailure as failure:
             error = failure.error

@@ -37,6 +37,8 @@ def test_bulk_and_rest_leave_the_crm_the_same(make_salesforce_org: Any) -> None:
     jobs = _jobs(bulk)
     assert jobs["POST /services/data/v60.0/jobs/query"] >= 2, "orders and lines read by Bulk"
     assert jobs["POST /services/data/v60.0/jobs/ingest"] >= 2, "renewals and lines by Bulk"
+    operations = {j.operation for j in bulk.sandbox.bulk.jobs.values() if j.kind == "ingest"}
+    assert operations == {"upsert", "update"}, "roll-ups are updates by id, by Bulk too"
     assert crm_state(bulk.sandbox) == through_rest
     bulk.reset_ledger()
     assert bulk.run(today=DAY, **BULK).status == "succeeded"

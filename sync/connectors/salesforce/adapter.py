@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import requests
@@ -24,6 +25,7 @@ from sync.connectors.salesforce.session import TIMEOUT, Door, Sleep
 from sync.connectors.salesforce.soql import PAGE_LIMIT, InvalidNameError
 from sync.core.logs import get_logger
 from sync.core.ports import (
+    RECORD_ID,
     ApiUsage,
     FlatRecord,
     PipelineStage,
@@ -111,28 +113,40 @@ class SalesforceAdapter:
     ) -> list[WriteOutcome]:
         try:
             if self.bulk.write_threshold and len(records) > self.bulk.write_threshold:
-                return self._bulk_upsert(object_name, key_field, records)
+                rest = partial(_rest_upsert, key_field=key_field)
+                return self._bulk_write(object_name, key_field, records, rest=rest)
             return writing.upsert(self.door, object_name, key_field, records)
         except InvalidNameError as error:
             raise _drift(error, object_name) from None
 
-    def _bulk_upsert(
-        self, object_name: str, key_field: str, records: Sequence[FlatRecord]
+    def _bulk_write(
+        self,
+        object_name: str,
+        key_field: str,
+        records: Sequence[FlatRecord],
+        *,
+        rest: RestWrite,
     ) -> list[WriteOutcome]:
-        """One ingest job; what it did not process goes through REST collections."""
+        """One ingest job (an upsert by `key_field`, or an update by "Id"); what it did not
+        process goes through REST collections."""
         done = bulking.upsert(
             self.door, object_name, key_field=key_field, records=records, options=self.bulk,
             sleep=self._sleep,
         )  # fmt: skip
-        rest = [i for i in range(len(records)) if i not in done]
-        if rest:
-            log.warning("salesforce.bulk_write_fell_back", object=object_name, records=len(rest))
-            again = writing.upsert(self.door, object_name, key_field, [records[i] for i in rest])
-            done |= dict(zip(rest, again, strict=True))
+        left = [i for i in range(len(records)) if i not in done]
+        if left:
+            log.warning("salesforce.bulk_write_fell_back", object=object_name, records=len(left))
+            again = rest(self.door, object_name, [records[i] for i in left])
+            done |= dict(zip(left, again, strict=True))
         return [done[i] for i in range(len(records))]
 
     def update(self, object_name: str, records: Sequence[FlatRecord]) -> list[WriteOutcome]:
         try:
+            if self.bulk.write_threshold and len(records) > self.bulk.write_threshold:
+                by_id = [
+                    {("Id" if k == RECORD_ID else k): v for k, v in r.items()} for r in records
+                ]
+                return self._bulk_write(object_name, "Id", by_id, rest=writing.update)
             return writing.update(self.door, object_name, records)
         except InvalidNameError as error:
             raise _drift(error, object_name) from None
@@ -166,6 +180,20 @@ class SalesforceAdapter:
     @property
     def calls(self) -> int:
         return self.door.calls
+
+
+RestWrite = Callable[[Door, str, Sequence[FlatRecord]], list[WriteOutcome]]
+
+
+def _with_id(record: FlatRecord) -> FlatRecord:
+    """A record to update by id, its id under "Id" (the column an update job matches on)."""
+    return {("Id" if k == RECORD_ID else k): v for k, v in record.items()}
+
+
+def _rest_upsert(
+    door: Door, object_name: str, records: Sequence[FlatRecord], *, key_field: str
+) -> list[WriteOutcome]:
+    return writing.upsert(door, object_name, key_field, records)
 
 
 def _drift(error: InvalidNameError, object_name: str) -> SchemaDriftError:

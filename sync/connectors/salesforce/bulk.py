@@ -220,11 +220,13 @@ def upsert(
     options: BulkOptions,
     sleep: Sleep,
 ) -> dict[int, WriteOutcome]:
-    """One upsert ingest job; the outcome of each record it processed, by input index.
+    """One upsert ingest job (or, with `key_field` "Id", an update by record id); the
+    outcome of each record it processed, by input index.
 
     Records missing from the answer (unprocessed, or the whole job when it failed or hung)
     are absent: the caller writes them through REST."""
     context = CallContext(object_name)
+    by_id = key_field == "Id"
     names = list(dict.fromkeys(k for r in records for k in r if k != "attributes"))
     if key_field not in names:
         names.insert(0, key_field)
@@ -232,10 +234,10 @@ def upsert(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(names)
     writer.writerows([[_cell(r.get(n, None), n in r) for n in names] for r in records])
+    operation = Operation.update if by_id else Operation.upsert
+    external = None if by_id else key_field
     job = door.call(
-        lambda sf: _client(sf, object_name).create_job(
-            Operation.upsert, external_id_field=key_field
-        ),
+        lambda sf: _client(sf, object_name).create_job(operation, external_id_field=external),
         context,
     )
     job_id = str(job["id"])
