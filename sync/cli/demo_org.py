@@ -33,7 +33,7 @@ from mappings import Mapping, load
 from mappings.schema import WriteConcept
 from sync.cli.common import config_errors, settings_or_exit
 from sync.cli.report import print_summary
-from sync.pipeline.run import RunResult
+from sync.pipeline.run import RunResult, rules_for
 from sync.report.document import build, year_to
 from sync.report.gather import gather
 from sync.report.render import write_html
@@ -241,7 +241,7 @@ def write_report_page(state_dir: Path, day: date, mapping: Mapping) -> Path:
     settings = settings_or_exit()
     store = StateStore.open(settings.database_url)
     try:
-        rules = settings.rules.model_copy(update={"upgrade_lines": mapping.settings.upgrade_lines})
+        rules = rules_for(settings, mapping)
         document = build(gather(store, settings.crm, mapping, rules, day), year_to(day), day)
     finally:
         store.close()

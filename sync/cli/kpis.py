@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from sync.cli.common import config_errors, open_read_only_store, settings_or_exit, table
+from sync.pipeline.run import rules_for
 from sync.report.document import build, year_to
 from sync.report.gather import gather
 from sync.report.render import tables, write_csv, write_html
@@ -39,7 +40,7 @@ def report_command(  # noqa: PLR0917 - one parameter per CLI option
     period_start = _day(start, "--from") or year_to(period_end)
     store = open_read_only_store(settings)
     try:
-        rules = settings.rules.model_copy(update={"upgrade_lines": mapping.settings.upgrade_lines})
+        rules = rules_for(settings, mapping)
         document = build(
             gather(store, settings.crm, mapping, rules, today), period_start, period_end
         )

@@ -89,6 +89,9 @@ class CrmPort(Protocol):
     batch_size: int  # records per write call the CRM allows (200 / 100)
     key_length: int  # characters the service's key fields hold (80 / 65,536)
     stamp_ties: bool
+    volatile_fields: frozenset[str]
+    """Fields the CRM moves on every write, whoever makes it (Salesforce's SystemModstamp,
+    HubSpot's hs_lastmodifieddate): never news on their own (sync/pipeline/news.py)."""
     bulk_write_threshold: int
     """More changed records of one kind than this go out in `bulk_batch_size` batches (one
     Bulk job each, Salesforce); 0: always `batch_size`."""

@@ -35,6 +35,17 @@ def renewal_key(contract_id: str, contract_key: str | None = None) -> str:
     return f"{contract_key}{_GENERATION}2"
 
 
+def contract_of(renewal: str) -> str:
+    """The id of the contract a renewal key of the current scheme names (`rn:<contract>`;
+    a later generation or another key gives text that matches no order)."""
+    return renewal.removeprefix("rn:")
+
+
+def renewal_of_task(task: str) -> str:
+    """The renewal key a milestone task key belongs to (`<renewal>:task:<step>`)."""
+    return task.split(":task:", maxsplit=1)[0]
+
+
 def is_legacy_renewal_key(key: str) -> bool:
     """A key of the first scheme: `rn:<account>:<product>:<YYYY-MM-DD>`."""
     head, _, last = key.rpartition(":")

@@ -15,27 +15,25 @@ the CRM reformats): when in doubt the account is evaluated, as it always was.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mappings.coerce import comparable
 from mappings.streams import Stream
 from sync.pipeline.context import RunContext
 from sync.state import MirrorRecord
-from sync.state.types import ensure_utc, normalize
-
-_SYSTEM = frozenset(
-    {"SystemModstamp", "LastModifiedDate", "LastModifiedById", "hs_lastmodifieddate",
-     "updatedAt", "hs_all_accessible_team_ids", "hs_object_source_detail_1"}
-)  # fmt: skip
-"""Fields that move with every write whoever makes it: never news on their own."""
+from sync.state.types import ensure_utc
 
 
-def no_news(ctx: RunContext, stream: Stream, records: Sequence[MirrorRecord]) -> set[str]:
-    """Ids among `records` (one page of `stream`) that are no news."""
+def no_news(
+    ctx: RunContext,
+    stream: Stream,
+    records: Sequence[MirrorRecord],
+    prior: Mapping[str, MirrorRecord],
+) -> set[str]:
+    """Ids among `records` (one page of `stream`) that are no news; `prior` is what the
+    mirror held of them before the page."""
     if not records:
         return set()
-    prior = ctx.store.mirror.get(ctx.crm, stream.name, [r.record_id for r in records])
     same = {
         r.record_id
         for r in records
@@ -72,16 +70,21 @@ def _read_back(
             sent = dict(value.payload)
             if spec.key_field:  # the key itself (written onto an adopted record) is ours too
                 sent.setdefault(spec.key_field, key)
-            if _as_written(record.data, sent, before.data if before else None):
+            if _as_written(
+                record.data, sent, before.data if before else None, ctx.port.volatile_fields
+            ):
                 found.add(record.record_id)
     return found
 
 
 def _as_written(
-    data: Mapping[str, Any], payload: Mapping[str, Any], before: Mapping[str, Any] | None
+    data: Mapping[str, Any],
+    payload: Mapping[str, Any],
+    before: Mapping[str, Any] | None,
+    volatile: frozenset[str],
 ) -> bool:
     for name, value in data.items():
-        if name in _SYSTEM:
+        if name in volatile:
             continue
         if name in payload:
             if not _same(value, payload[name]):
@@ -92,29 +95,7 @@ def _as_written(
 
 
 def _same(left: Any, right: Any) -> bool:
-    """Equal as written and as read back: HubSpot answers every property as text ("22500"
-    for 22500, "2026-08-03T00:00:00.000Z" for "2026-08-03T00:00:00Z", "true" for True)."""
-    try:
-        if normalize(left) == normalize(right):
-            return True
-    except (TypeError, ValueError):
-        return False
-    return bool(_canonical(left) == _canonical(right))
-
-
-def _canonical(value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip()
-    if text.lower() in {"true", "false"}:
-        return text.lower() == "true"
-    try:
-        return Decimal(text).normalize()
-    except InvalidOperation:
-        pass
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
+    """Equal as written and as read back, by the comparison the writer uses to decide a
+    field is already so (`mappings.coerce.comparable`: HubSpot answers "22500" for 22500,
+    "2026-08-03T00:00:00.000Z" for "2026-08-03T00:00:00Z", "true" for True)."""
+    return bool(comparable(left) == comparable(right))

@@ -14,6 +14,7 @@ the admin gets one error naming the field; an essential field skips its concept.
 
 from __future__ import annotations
 
+from collections.abc import Mapping as Map
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -144,8 +145,11 @@ def _since(cursor: Cursor | None, lookback: timedelta, *, ties: bool) -> Positio
 def _save(ctx: RunContext, stream: Stream, page: PulledPage, touched: set[str]) -> None:
     name = stream.name
     records = [_mirror(ctx, name, r, deleted=False) for r in page.records]
-    records += _last_known(ctx, name, [_mirror(ctx, name, r, deleted=True) for r in page.deleted])
-    known = no_news(ctx, stream, records)
+    deleted = [_mirror(ctx, name, r, deleted=True) for r in page.deleted]
+    ids = [r.record_id for r in (*records, *deleted)]
+    prior = ctx.store.mirror.get(ctx.crm, name, ids) if ids else {}  # one look per page
+    records += _last_known(deleted, prior)
+    known = no_news(ctx, stream, records, prior)
     touched.update(r.record_id for r in records if r.record_id not in known)
     ctx.stats[f"unchanged.{name}"] += len(known)
     ctx.stats[f"pulled.{name}"] += len(records)
@@ -161,13 +165,10 @@ def _save(ctx: RunContext, stream: Stream, page: PulledPage, touched: set[str]) 
     ctx.store.save_page(records, cursor, ceiling=ctx.started_at)
 
 
-def _last_known(ctx: RunContext, name: str, deleted: list[MirrorRecord]) -> list[MirrorRecord]:
+def _last_known(deleted: list[MirrorRecord], prior: Map[str, MirrorRecord]) -> list[MirrorRecord]:
     """A deletion keeps the record's last known fields: a CRM answers a deleted record with
     less (HubSpot's archived list has no associations), and the run must still know which
     account a deleted renewal belonged to."""
-    if not deleted:
-        return deleted
-    prior = ctx.store.mirror.get(ctx.crm, name, [r.record_id for r in deleted])
     return [
         replace(
             r,

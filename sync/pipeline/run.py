@@ -36,9 +36,8 @@ from sync.pipeline.reconcile import (
 )
 from sync.pipeline.rekey import migrate_legacy_keys
 from sync.pipeline.scope import (
-    config_changed,
     config_of,
-    first_today,
+    evaluates_everything,
     prices_moved,
     touched_accounts,
     with_open_errors,
@@ -111,7 +110,7 @@ def run_once(
             port=port,
             store=store,
             mapping=mapping,
-            rules=_rules(settings, mapping),
+            rules=rules_for(settings, mapping),
             health=settings.health,
             today=today or settings.today or started.date(),
             started_at=started,
@@ -161,7 +160,8 @@ def _allowance(port: CrmPort) -> dict[str, int]:
     return {} if usage is None else {"allowance_used": usage.used, "allowance_limit": usage.limit}
 
 
-def _rules(settings: Settings, mapping: Mapping) -> Any:
+def rules_for(settings: Settings, mapping: Mapping) -> RuleSettings:
+    """The rule settings, with how this org records upgrades (the mapping's setting)."""
     return settings.rules.model_copy(update={"upgrade_lines": mapping.settings.upgrade_lines})
 
 
@@ -193,7 +193,7 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
     config = config_of(ctx)
     try:
         log.info("run_started", today=ctx.today.isoformat())
-        changed = config_changed(ctx, config)
+        everything = evaluates_everything(ctx, config)
         pulled = pull_all(ctx)
         # narrowed when a mapped field has gone; stage meanings from the CRM's pipelines
         ctx = replace(ctx, mapping=with_stage_meanings(pulled.mapping, ctx.port))
@@ -202,7 +202,7 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
         result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
         ctx = replace(ctx, rules=priced_from(ctx.rules, result.world))
         migrate_legacy_keys(ctx, result.world)
-        everything = full or first_today(ctx) or prices_moved(ctx, pulled) or changed
+        everything = full or everything or prices_moved(ctx, pulled)
         accounts = None if everything else touched_accounts(ctx, result.world, pulled)
         if accounts is not None:
             accounts |= with_open_errors(ctx, result.world)

@@ -16,16 +16,19 @@ from contract_rules.settings import PricingMethod
 from mappings import read_one
 from mappings.streams import WRITTEN_PREFIX
 from sync.pipeline.context import RunContext
+from sync.pipeline.keys import contract_of
 from sync.pipeline.pull import PullOutcome
 from sync.pipeline.signals import SIGNAL_CONCEPTS
 from sync.pipeline.world import World
 from sync.state import Stage
 
 
-def first_today(ctx: RunContext) -> bool:
-    """The first run of a day evaluates everything: milestones and end dates move with time."""
+def evaluates_everything(ctx: RunContext, config: str) -> bool:
+    """The first run of a day (milestones and end dates move with time) and the first run
+    after an edited mapping or rule (it applies to every account, not only to those whose
+    records happen to change) evaluate everything; one look at the last run for both."""
     last = ctx.store.runs.last(ctx.crm)
-    return last is None or last.started_at.date() < ctx.today
+    return last is None or last.started_at.date() < ctx.today or last.stats.get("config") != config
 
 
 def config_of(ctx: RunContext) -> str:
@@ -37,20 +40,13 @@ def config_of(ctx: RunContext) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def config_changed(ctx: RunContext, config: str) -> bool:
-    """An edited mapping or rule applies to every account at the next run, not only to the
-    accounts whose records happen to change."""
-    last = ctx.store.runs.last(ctx.crm)
-    return last is None or last.stats.get("config") != config
-
-
 def with_open_errors(ctx: RunContext, world: World) -> set[str]:
     """Accounts with a decide-stage error still open: evaluated every run until it clears
     (a ceiling raised, a record fixed outside what the pull saw)."""
     found: set[str] = set()
     for error in ctx.store.errors.open(ctx.crm, stage=Stage.DECIDE, notes=False):
         key = error.record_key
-        order = world.orders.get(key.removeprefix("rn:"))
+        order = world.orders.get(contract_of(key))
         if order is not None:
             found.add(order.order.account_id)
         elif error.object_type == "account" and key in world.accounts:
@@ -80,7 +76,7 @@ def touched_accounts(ctx: RunContext, world: World, pulled: PullOutcome) -> set[
         if account in (None, "") and raw is not None:  # a deleted record answered bare
             account = _account_of_contract(ctx, world, raw)
         if account in (None, "") and record_id in ours:  # a renewal of ours: by its key
-            contract = world.orders.get(ours[record_id].external_key.removeprefix("rn:"))
+            contract = world.orders.get(contract_of(ours[record_id].external_key))
             account = contract.order.account_id if contract else None
         touched.add(str(account))
     for record_id in pulled.touched.get("line", set()):

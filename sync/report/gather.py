@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping as Map
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from contract_rules import Contract, OrderStatus, OrderType, evaluate_subscription
@@ -21,6 +21,8 @@ from contract_rules.kpis import DueRenewal
 from contract_rules.rollups import active_arr
 from contract_rules.settings import RuleSettings
 from mappings import Mapping
+from mappings.coerce import CoerceError, is_blank, to_date, to_decimal
+from sync.pipeline.keys import renewal_of_task
 from sync.pipeline.world import World, load_world
 from sync.state import StateStore
 
@@ -165,9 +167,7 @@ def _open_tasks(world: World, mapping: Mapping) -> list[OpenTask]:
 
 def _account_of(world: World, task_key: str) -> str:
     """The account of the renewal a milestone task belongs to (`<renewal key>:task:<step>`)."""
-    renewal_id = world.record_ids.get("renewal", {}).get(
-        task_key.split(":task:", maxsplit=1)[0], ""
-    )
+    renewal_id = world.record_ids.get("renewal", {}).get(renewal_of_task(task_key), "")
     record = world.orders.get(renewal_id)
     if record is None:
         return ""
@@ -176,21 +176,19 @@ def _account_of(world: World, task_key: str) -> str:
 
 
 def _day(value: Any) -> date | None:
-    if value in (None, ""):
+    """A task's due date as the CRM holds it (ISO text, or HubSpot's epoch milliseconds)."""
+    if is_blank(value):
         return None
-    text = str(value)
-    if text.isdigit():  # HubSpot: milliseconds since the epoch
-        return date(1970, 1, 1) + timedelta(milliseconds=int(text))
     try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
+        return to_date(value)
+    except CoerceError:
         return None
 
 
 def _decimal(value: Any) -> Decimal | None:
-    if value in (None, ""):
+    if is_blank(value):
         return None
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
+        return to_decimal(value)
+    except CoerceError:
         return None

@@ -31,7 +31,7 @@ class CrashingPort:
     def __init__(self, port: CrmPort, at: int, *, after: bool) -> None:
         self._port, self._at, self._after, self.count = port, at, after, 0
         self.name, self.batch_size, self.key_length = port.name, port.batch_size, port.key_length
-        self.stamp_ties = port.stamp_ties
+        self.stamp_ties, self.volatile_fields = port.stamp_ties, port.volatile_fields
         self.bulk_write_threshold, self.bulk_batch_size = (
             port.bulk_write_threshold, port.bulk_batch_size,
         )  # fmt: skip

@@ -64,6 +64,10 @@ class HubSpotAdapter:
     batch_size = writing.CALL
     key_length = 65_536  # a text property holds 65,536 characters (Property field types)
     stamp_ties = False  # hs_lastmodifieddate / updatedAt carry milliseconds
+    volatile_fields = frozenset(
+        {"hs_lastmodifieddate", "updatedAt", "hs_all_accessible_team_ids",
+         "hs_object_source_detail_1"}
+    )  # fmt: skip
     bulk_write_threshold = 0  # HubSpot has no bulk job API for these objects: batches of 100
     bulk_batch_size = writing.CALL
 

@@ -52,6 +52,7 @@ class SalesforceAdapter:
     batch_size = writing.COLLECTION_SIZE
     key_length = 80  # Renewal_Sync_Key__c is Text(80) in the shipped metadata (salesforce/)
     stamp_ties = True  # SystemModstamp is to the second (its milliseconds are always .000)
+    volatile_fields = frozenset({"SystemModstamp", "LastModifiedDate", "LastModifiedById"})
     bulk_batch_size = 10_000  # records per Bulk ingest job (Salesforce splits at 10,000)
 
     def __init__(
