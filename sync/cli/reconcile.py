@@ -1,7 +1,7 @@
 """`renewal-sync reconcile`: read the whole CRM and check what the service promises.
 
 Exit codes: 0 when every gap was repaired (or there was none), 3 when a gap needs a person
-(it is on `renewal-sync errors --kind RECONCILE_...`), 1 when the run failed; a dry run
+(it is on `renewal-sync errors`), 1 when the run failed; a dry run
 exits 3 as soon as it finds any gap, so a script can tell a clean org from a drifted one.
 """
 

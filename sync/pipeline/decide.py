@@ -279,6 +279,9 @@ def _rule_failures(ctx: RunContext, result: SubscriptionResult) -> list[RecordFa
     ]
 
 
+DUPLICATE_RENEWAL = "DUPLICATE_RENEWAL"
+
+
 def _duplicates(
     ctx: RunContext, world: World, planned: list[PlannedRenewal]
 ) -> list[RecordFailure]:
@@ -297,7 +300,7 @@ def _duplicates(
             )
             failures.append(
                 RecordFailure(
-                    ctx.crm, "order", other.order.id, Stage.DECIDE, "DUPLICATE_RENEWAL", message
+                    ctx.crm, "order", other.order.id, Stage.DECIDE, DUPLICATE_RENEWAL, message
                 )
             )
     return failures

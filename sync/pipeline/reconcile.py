@@ -14,8 +14,9 @@ service keeps"):
 
 Every difference is a `Gap`. What the service owns it repairs by the ordinary push (which
 never writes over a person's edit); what needs a person (two open renewals for one contract,
-lines a person changed) is filed on the `errors` work list under object `reconcile`, and
-resolved there by the first reconciliation that no longer finds it.
+lines a person changed) is on the `errors` work list: a second open renewal as the decide
+step's DUPLICATE_RENEWAL (every run looks for it), the rest under object `reconcile`, resolved
+by the first reconciliation that no longer finds it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from contract_rules import term_length
 from mappings import LineRecord
 from mappings.streams import WRITTEN_PREFIX, streams
 from sync.pipeline.context import RunContext
+from sync.pipeline.decide import DUPLICATE_RENEWAL
 from sync.pipeline.deleted import RENEWAL_DELETED
 from sync.pipeline.plan import Plan
 from sync.pipeline.pull import PullOutcome
@@ -38,7 +40,6 @@ from sync.state import MirrorRecord, RecordFailure, Stage
 
 OBJECT = "reconcile"
 """The object type reconciliation files its unrepaired gaps under (`errors --kind`)."""
-DUPLICATE_RENEWALS = "RECONCILE_DUPLICATE_RENEWALS"
 LINES_OFF = "RECONCILE_LINES_OFF"
 DUPLICATE_TASK = "RECONCILE_DUPLICATE_TASK"
 _CENT = Decimal("0.01")
@@ -108,37 +109,24 @@ def mark_vanished(ctx: RunContext, outcome: PullOutcome) -> list[Gap]:
 
 def invariant_gaps(ctx: RunContext, world: World, plan: Plan) -> list[Gap]:
     """The invariants as the CRM holds them now, before anything is written."""
-    gaps = _renewal_counts(ctx, world, plan)
+    gaps = _decided(plan)
     gaps += _line_sums(ctx, world, plan)
     gaps += _task_counts(ctx, world, plan)
     return gaps
 
 
-def _renewal_counts(ctx: RunContext, world: World, plan: Plan) -> list[Gap]:
+def _decided(plan: Plan) -> list[Gap]:
+    """What the decide step already found about renewals (every run looks): a second open
+    renewal of a contract (DUPLICATE_RENEWAL, on `errors`), a renewal a person deleted."""
     gaps: list[Gap] = []
-    ours = world.record_ids.get("renewal", {})
-    for planned in plan.renewals:
-        intent = planned.intent
-        if intent.stage != "open" or not intent.renews_order_id:
-            continue
-        found = {r.order.id for r in world.open_renewals_of(intent.renews_order_id)}
-        if intent.key in ours and ours[intent.key] in world.orders:
-            found.add(ours[intent.key])
-        if len(found) > 1:
-            names = ", ".join(_named(world, rid) for rid in sorted(found))
-            gaps.append(
-                Gap(
-                    "duplicate renewals",
-                    intent.key,
-                    intent.account_id,
-                    f"contract {intent.renews_order_id} of {_who(world, intent.account_id)} has "
-                    f"{len(found)} open renewals ({names}); close the extra ones lost (or delete "
-                    "them) so one renewal is forecast",
-                    "needs a person: which renewal stays is a person's call",
-                )
-            )
     for failure in plan.failures:
-        if failure.code == RENEWAL_DELETED:
+        if failure.code == DUPLICATE_RENEWAL:
+            gaps.append(
+                Gap("duplicate renewals", failure.record_key, "", failure.message,
+                    "needs a person: which renewal stays is a person's call "
+                    "(DUPLICATE_RENEWAL on `errors`)")
+            )  # fmt: skip
+        elif failure.code == RENEWAL_DELETED:
             gaps.append(
                 Gap("missing renewal", failure.record_key, "", failure.message,
                     "kept: a person deleted it (raise_deleted_renewals = false)")
@@ -266,7 +254,6 @@ def settle(ctx: RunContext, gaps: list[Gap], report: PushReport) -> list[Gap]:
 def file_gaps(ctx: RunContext, gaps: list[Gap]) -> None:
     """Put the gaps that need a person on the work list; resolve those no longer found."""
     codes = {
-        "duplicate renewals": DUPLICATE_RENEWALS,
         "lines off": LINES_OFF,
         "duplicate task": DUPLICATE_TASK,
     }

@@ -80,7 +80,8 @@ def test_reconcile_reports_a_duplicate_renewal_and_files_it_for_a_person(
     assert len(webhook.bodies) == 1
     assert "reconciliation found 1 gap(s)" in webhook.bodies[0]["text"]
     listed = _cli(served, "errors", "--json", **_no_credentials(served))
-    assert "RECONCILE_DUPLICATE_RENEWALS" in listed.stdout
+    assert '"code": "DUPLICATE_RENEWAL"' in listed.stdout
+    assert theirs in listed.stdout
     runs = _cli(served, "runs", **_no_credentials(served))
     assert "reconcile" in runs.stdout
 
@@ -88,7 +89,7 @@ def test_reconcile_reports_a_duplicate_renewal_and_files_it_for_a_person(
     settled = _cli(served, "reconcile")
     assert settled.returncode == 0, settled.stdout + settled.stderr
     listed = _cli(served, "errors", "--json", **_no_credentials(served))
-    assert "RECONCILE_DUPLICATE_RENEWALS" not in listed.stdout
+    assert "DUPLICATE_RENEWAL" not in listed.stdout
 
 
 def _no_credentials(served: Served) -> dict[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sync.pipeline.reconcile import DUPLICATE_RENEWALS, OBJECT
+from sync.pipeline.decide import DUPLICATE_RENEWAL
 from sync.state import RunMode
 from tests.pipeline.conftest import MakeOrg
 
@@ -82,14 +82,14 @@ def test_two_open_renewals_for_one_contract_need_a_person(make_org: MakeOrg) -> 
     assert ours.id in gap.message
     assert theirs in gap.message
     assert result.stats["reconcile.need_person"] == 1
-    (filed,) = org.store.errors.open(org.crm, object_type=OBJECT)
-    assert filed.code == DUPLICATE_RENEWALS
+    (filed,) = org.store.errors.open(org.crm, code=DUPLICATE_RENEWAL)
+    assert filed.record_key == theirs  # the decide step's own report, once
     assert org.store.errors.count_open(org.crm) >= 1  # it needs action: not a note
 
-    org.person_deletes_renewal(theirs)
+    org.person_closes_renewal(theirs, won=False)
     settled = org.run(today=DAY, reconcile=True)
     assert not [g for g in settled.gaps or [] if g.kind == "duplicate renewals"]
-    assert org.store.errors.open(org.crm, object_type=OBJECT) == []
+    assert org.store.errors.open(org.crm, code=DUPLICATE_RENEWAL) == []
     assert len([r for r in org.renewals() if r.stage == "open"]) == 1
 
 
