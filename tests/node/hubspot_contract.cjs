@@ -23,10 +23,21 @@ for (const name of ["companies", "deals", "products", "lineItems", "tasks"]) {
   if (!api) continue;
   const search = api.doSearch.bind(api);
   api.doSearch = async (...args) => {
-    const wait = lastSearch + SEARCH_GAP_MS - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    lastSearch = Date.now();
-    return search(...args);
+    for (let attempt = 0; ; attempt += 1) {
+      const wait = lastSearch + SEARCH_GAP_MS - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastSearch = Date.now();
+      try {
+        return await search(...args);
+      } catch (error) {
+        // requests can arrive closer together than they were sent: a SECONDLY 429 waits
+        // the second out and tries again, as HubSpot's guidance says
+        const said = typeof error.body === "string" ? error.body : JSON.stringify(error.body || {});
+        const secondly = error.code === 429 && said.includes("SECONDLY");
+        if (!secondly || attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
   };
 }
 
