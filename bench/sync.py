@@ -154,7 +154,8 @@ def bench(crm: str, size: int, workdir: Path, *, bulk: bool, concurrency: int) -
     print(f"\n{size:,} opportunities, {crm} (generated and loaded in "
           f"{time.perf_counter() - started:.0f}s)")  # fmt: skip
     print(f"  {'run':<13} {'status':<10} {'calls':>7} {'floor':>6} {'bulk jobs':>9} "
-          f"{'CPU s':>7} {'peak RSS':>9} {'state DB':>9} {'wall s':>7} {'modeled':>8}")  # fmt: skip
+          f"{'CPU s':>7} {'peak RSS':>9} {'state DB':>9} {'wall s':>7} {'modeled':>8} "
+          f"{'batches':>7}")  # fmt: skip
     try:
         for kind in ("full", "read back", "1% changed", "nothing"):
             time.sleep(2)
@@ -170,7 +171,7 @@ def bench(crm: str, size: int, workdir: Path, *, bulk: bool, concurrency: int) -
             print(f"  {kind:<13} {stats.get('status', code)!s:<10} {total:>7} "
                   f"{floor(stats, crm, page, batch):>6} {jobs:>9} {cpu:>7.1f} {rss:>6.0f} MiB "
                   f"{database.stat().st_size / 2**20:>5.0f} MiB {wall:>7.1f} "
-                  f"{modeled:>7.0f}s")  # fmt: skip
+                  f"{modeled:>7.0f}s {stats.get('batches', '-')!s:>7}")  # fmt: skip
             by_endpoint = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
             print(f"    calls: {by_endpoint}")
     finally:

@@ -114,6 +114,12 @@ class Settings(BaseSettings):
         description="A renewal a person deleted in the CRM is raised again (default: it is "
         "left deleted and its contract reported, to terminate it or restore the renewal)",
     )
+    evaluate_batch_orders: int = Field(
+        20_000,
+        ge=1,
+        description="An org with more opportunities is evaluated this many at a time (whole "
+        "accounts): the service's memory stays bounded whatever the org's size",
+    )
     health_failed_runs: int = Field(
         3, ge=1, description="`health --check` fails when this many final runs in a row failed"
     )

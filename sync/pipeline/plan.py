@@ -60,7 +60,7 @@ def build_plan(ctx: RunContext, world: World, accounts: set[str] | None = None) 
     plan.renewals = _with_tasks(ctx, world, plan.renewals)
     plan.rollups = _rollups(ctx, world, decisions, accounts)
     plan.credits = [c for d in decisions for c in _credits(world, d)]
-    plan.failures += _translation_failures(ctx, world)
+    plan.failures += translation_failures(ctx, world)
     failed = {f.record_key for f in plan.failures}
     plan.clean_orders = {oid for oid in world.orders if oid not in failed}
     return plan
@@ -175,7 +175,8 @@ def _parts(score: HealthScore) -> str:
     return json.dumps(parts, sort_keys=True)
 
 
-def _translation_failures(ctx: RunContext, world: World) -> list[RecordFailure]:
+def translation_failures(ctx: RunContext, world: World) -> list[RecordFailure]:
+    """The records of `world` the mapping cannot read, for the admin's work list."""
     return [
         RecordFailure(ctx.crm, e.concept, e.record_id, Stage.DECIDE, "UNREADABLE_RECORD", str(e))
         for e in world.errors

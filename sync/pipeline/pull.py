@@ -30,6 +30,7 @@ from sync.core.ports import (
 )
 from sync.pipeline.context import RunContext
 from sync.pipeline.news import no_news
+from sync.pipeline.partition import placed
 from sync.state import Cursor, MirrorRecord, RecordFailure, Stage
 
 log = get_logger("renewal_sync.pull")
@@ -46,14 +47,20 @@ class PullOutcome:
     touched: dict[str, set[str]] = field(default_factory=dict)
     """Per stream, the records that are news (they make an incremental run evaluate)."""
     seen: dict[str, set[str]] = field(default_factory=dict)
-    """Per stream, every record the read returned (news or not)."""
+    """Per stream, every record the read returned (news or not); kept by complete reads
+    only (reconciliation marks what they did not return as gone)."""
+    news_ids: bool = True
+    """False when the run evaluates everything anyway: `touched` then only says whether a
+    stream had news (one id), instead of holding an id per record of the org."""
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def pull_all(ctx: RunContext, only: frozenset[str] | None = None) -> PullOutcome:
+def pull_all(
+    ctx: RunContext, only: frozenset[str] | None = None, *, news_ids: bool = True
+) -> PullOutcome:
     """Pull every stream (or those named in `only`); `outcome.mapping` is `ctx.mapping`,
     narrowed when a mapped field has gone."""
-    outcome = PullOutcome(ctx.mapping)
+    outcome = PullOutcome(ctx.mapping, news_ids=news_ids)
     for stream in streams(ctx.mapping):
         if stream.name in outcome.skipped or (only is not None and stream.name not in only):
             continue
@@ -115,8 +122,13 @@ def _pull_stream(ctx: RunContext, stream: Stream, outcome: PullOutcome) -> None:
     if since is None:  # a complete read: about as many records as the mirror holds
         ctx.estimates[stream.name] = ctx.store.mirror.count(ctx.crm, stream.name)
     for page in ctx.port.pull(stream, since, ctx.started_at):
-        _save(ctx, stream, page, touched)
-        seen.update(str(r[RECORD_ID]) for r in (*page.records, *page.deleted))
+        news = _save(ctx, stream, page)
+        if outcome.news_ids:
+            touched.update(news)
+        elif not touched:
+            touched.update(news[:1])
+        if ctx.complete:
+            seen.update(str(r[RECORD_ID]) for r in (*page.records, *page.deleted))
         ctx.checkpoint()
     ctx.store.cursors.mark_read(ctx.crm, stream.name, ctx.started_at)
 
@@ -142,15 +154,16 @@ def _since(cursor: Cursor | None, lookback: timedelta, *, ties: bool) -> Positio
     return Position(modstamp, record_id)
 
 
-def _save(ctx: RunContext, stream: Stream, page: PulledPage, touched: set[str]) -> None:
+def _save(ctx: RunContext, stream: Stream, page: PulledPage) -> list[str]:
+    """Store one page (with its cursor); returns the ids of its records that are news."""
     name = stream.name
     records = [_mirror(ctx, name, r, deleted=False) for r in page.records]
     deleted = [_mirror(ctx, name, r, deleted=True) for r in page.deleted]
     ids = [r.record_id for r in (*records, *deleted)]
     prior = ctx.store.mirror.get(ctx.crm, name, ids) if ids else {}  # one look per page
-    records += _last_known(deleted, prior)
+    records = [placed(r, ctx.mapping) for r in (*records, *_last_known(deleted, prior))]
     known = no_news(ctx, stream, records, prior)
-    touched.update(r.record_id for r in records if r.record_id not in known)
+    news = [r.record_id for r in records if r.record_id not in known]
     ctx.stats[f"unchanged.{name}"] += len(known)
     ctx.stats[f"pulled.{name}"] += len(records)
     # progress of a long pull: one line per page with the stream's running total
@@ -160,9 +173,10 @@ def _save(ctx: RunContext, stream: Stream, page: PulledPage, touched: set[str]) 
     if page.last is None:  # a set of an unordered (Bulk) read: stored, the cursor waits
         if records:
             ctx.store.mirror.upsert(records)
-        return
+        return news
     cursor = Cursor(ctx.crm, name, page.last.modstamp, page.last.record_id)
     ctx.store.save_page(records, cursor, ceiling=ctx.started_at)
+    return news
 
 
 def _last_known(deleted: list[MirrorRecord], prior: Map[str, MirrorRecord]) -> list[MirrorRecord]:

@@ -22,7 +22,7 @@ by the first reconciliation that no longer finds it.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -36,7 +36,7 @@ from sync.pipeline.plan import Plan
 from sync.pipeline.pull import PullOutcome
 from sync.pipeline.push import PushReport
 from sync.pipeline.world import World
-from sync.state import MirrorRecord, RecordFailure, Stage
+from sync.state import RecordFailure, Stage
 
 OBJECT = "reconcile"
 """The object type reconciliation files its unrepaired gaps under (`errors --kind`)."""
@@ -89,12 +89,11 @@ def mark_vanished(ctx: RunContext, outcome: PullOutcome) -> list[Gap]:
         if stream.name in outcome.skipped:
             continue
         seen = outcome.seen.get(stream.name, set())
-        live = ctx.store.mirror.data_by_id(ctx.crm, stream.name)
-        gone = [
-            MirrorRecord(ctx.crm, stream.name, rid, ctx.started_at, data, is_deleted=True)
-            for rid, data in live.items()
-            if rid not in seen
+        missing = [
+            rid for rid in ctx.store.mirror.live_ids(ctx.crm, stream.name) if rid not in seen
         ]
+        found = ctx.store.mirror.get(ctx.crm, stream.name, missing) if missing else {}
+        gone = [replace(r, system_modstamp=ctx.started_at, is_deleted=True) for r in found.values()]
         if gone:
             ctx.store.mirror.upsert(gone)
         name = stream.name.removeprefix(WRITTEN_PREFIX)

@@ -9,6 +9,7 @@ nothing and says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,7 +23,8 @@ from sync.core.progress import NO_PROGRESS, Progress
 from sync.core.stop import StoppedError, StopToken
 from sync.pipeline.context import RunContext
 from sync.pipeline.decide import ABOVE_CEILING
-from sync.pipeline.plan import Plan, build_plan
+from sync.pipeline.partition import all_accounts, ordered_batches, place_all
+from sync.pipeline.plan import Plan, build_plan, translation_failures
 from sync.pipeline.pull import PullOutcome, pull_all
 from sync.pipeline.push import PushReport, push
 from sync.pipeline.reconcile import (
@@ -38,12 +40,17 @@ from sync.pipeline.rekey import migrate_legacy_keys
 from sync.pipeline.scope import (
     config_of,
     evaluates_everything,
+    placed_by_another,
+    placing_of,
     prices_moved,
     touched_accounts,
+    with_legacy_keys,
     with_open_errors,
 )
 from sync.pipeline.signals import (
     MATCH_OBJECT,
+    Match,
+    Signals,
     apply_signals,
     load_signals,
     match_accounts,
@@ -53,7 +60,7 @@ from sync.pipeline.signals import (
     touched_by_signals,
 )
 from sync.pipeline.stages import with_stage_meanings
-from sync.pipeline.world import World, load_world
+from sync.pipeline.world import World, load_accounts, load_shared, load_world
 from sync.settings import Settings
 from sync.state import RunMode, RunStatus, Stage, StateStore
 
@@ -124,6 +131,7 @@ def run_once(
             lapsed_window_days=settings.lapsed_window_days,
             amount_ceiling=settings.amount_ceiling,
             raise_deleted_renewals=settings.raise_deleted_renewals,
+            batch_orders=settings.evaluate_batch_orders,
         )
         with bound_run(run.run_id, crm=port.name, mode=mode.value):
             try:
@@ -190,32 +198,26 @@ def _mode(store: StateStore, crm: str, dry_run: bool, *, reconcile: bool = False
 def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) -> RunResult:
     result = RunResult(ctx.run_id, RunStatus.SUCCEEDED)
     status, error = RunStatus.SUCCEEDED, None
-    config = config_of(ctx)
+    config, placing = config_of(ctx), placing_of(ctx.mapping)
     try:
         log.info("run_started", today=ctx.today.isoformat())
         everything = evaluates_everything(ctx, config)
-        pulled = pull_all(ctx)
+        replace_places = placed_by_another(ctx, placing)
+        pulled = pull_all(ctx, news_ids=not (full or everything or replace_places) or bool(signals))
         # narrowed when a mapped field has gone; stage meanings from the CRM's pipelines
         ctx = replace(ctx, mapping=with_stage_meanings(pulled.mapping, ctx.port))
         signal_pull = pull_signals(ctx, signals.port, signals.mapping) if signals else None
         vanished = mark_vanished(ctx, pulled) if ctx.complete else []
-        result.world = load_world(ctx.store, ctx.crm, ctx.mapping)
-        ctx = replace(ctx, rules=priced_from(ctx.rules, result.world))
-        migrate_legacy_keys(ctx, result.world)
-        everything = full or everything or prices_moved(ctx, pulled)
-        accounts = None if everything else touched_accounts(ctx, result.world, pulled)
-        if accounts is not None:
-            accounts |= with_open_errors(ctx, result.world)
-        if signals is not None and signal_pull is not None:
-            touched = _use_signals(ctx, result.world, signals, signal_pull)
-            accounts = None if accounts is None else accounts | touched
-        result.plan = build_plan(ctx, result.world, accounts)
-        _book_decisions(ctx, result.world, result.plan)
-        found = invariant_gaps(ctx, result.world, result.plan) if ctx.complete else []
-        result.report = push(ctx, result.world, result.plan, skipped=set(pulled.skipped))
+        place_all(ctx.store, ctx.crm, ctx.mapping, again=replace_places)
+        shared = load_shared(ctx.store, ctx.crm, ctx.mapping)
+        _book_shared(ctx, shared)
+        ctx = replace(ctx, rules=priced_from(ctx.rules, shared))
+        everything = full or everything or replace_places or prices_moved(ctx, pulled)
+        matched = _match_signals(ctx, signals, signal_pull) if signals and signal_pull else None
+        scopes = _scopes(ctx, everything, pulled, matched)
+        gaps = _evaluate(ctx, scopes, shared, result, skipped=set(pulled.skipped), matched=matched)
         if ctx.complete:
-            result.gaps = vanished + settle(ctx, found, result.report)
-            result.gaps += change_gaps(ctx, result.world, result.report)
+            result.gaps = vanished + gaps
             tally(ctx, result.gaps)
             if not ctx.dry_run:
                 file_gaps(ctx, result.gaps)
@@ -230,10 +232,85 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
         log.exception("run_crashed")
     result.status, result.error = status, scrub(error) if error else None
     stats: dict[str, Any] = dict(ctx.stats) | {"api_calls": ctx.port.calls}
-    result.stats = stats | _allowance(ctx.port) | {"config": config}
+    result.stats = stats | _allowance(ctx.port) | {"config": config, "placing": placing}
     ctx.store.runs.finish(ctx.run_id, status, stats=result.stats, error=result.error)
     log.info("run_finished", status=status.value, **result.stats)
     return result
+
+
+def _scopes(
+    ctx: RunContext, everything: bool, pulled: PullOutcome, matched: MatchedSignals | None
+) -> Iterator[set[str] | None]:
+    """The accounts to evaluate, batch by batch: everything (None: the whole org at once,
+    when it is small enough), or only those this run's news touched."""
+    if everything:
+        yield from all_accounts(ctx.store, ctx.crm, limit=ctx.batch_orders)
+        return
+    accounts = touched_accounts(ctx, pulled) | with_open_errors(ctx) | with_legacy_keys(ctx)
+    if matched is not None:
+        accounts |= matched.touched
+    yield from ordered_batches(accounts, limit=ctx.batch_orders)
+
+
+def _evaluate(
+    ctx: RunContext,
+    scopes: Iterator[set[str] | None],
+    shared: World,
+    result: RunResult,
+    *,
+    skipped: set[str],
+    matched: MatchedSignals | None,
+) -> list[Gap]:
+    """Decide and push one batch of accounts at a time; only one batch's world is held.
+
+    An account is evaluated once per run: a batch widened into another account (a
+    subscription crossing through `amends`) takes that account's whole component with it,
+    and later batches leave it out. The result keeps the plan, the report and the world of
+    a run that needed one batch; for more, only a dry run keeps the report (its review
+    lists every change), and the stats count the rest."""
+    evaluated: set[str] = set()
+    gaps: list[Gap] = []
+    ctx.stats.update(subscriptions=0, batches=0)  # stated even when nothing is news
+    first = True
+    for scope in scopes:
+        accounts = None if scope is None else scope - evaluated
+        if accounts is not None and not accounts:
+            continue
+        world = load_world(ctx.store, ctx.crm, ctx.mapping, accounts, shared=shared)
+        if world.scope is not None:
+            evaluated |= world.scope
+        migrate_legacy_keys(ctx, world)
+        if matched is not None:
+            apply_signals(world, matched.signals, matched.match)
+        plan = build_plan(ctx, world, world.scope)
+        _book_decisions(ctx, world, plan)
+        found = invariant_gaps(ctx, world, plan) if ctx.complete else []
+        report = push(ctx, world, plan, skipped=skipped)
+        if ctx.complete:
+            gaps += settle(ctx, found, report) + change_gaps(ctx, world, report)
+        _keep(ctx, result, world, plan, report, first=first)
+        ctx.stats["batches"] += 1
+        first = False
+    return gaps
+
+
+def _keep(
+    ctx: RunContext, result: RunResult, world: World, plan: Plan, report: PushReport, *, first: bool
+) -> None:
+    """What the result holds of one batch (see `_evaluate`)."""
+    if first:
+        result.world, result.plan, result.report = world, plan, report
+        return
+    result.plan = None
+    if not ctx.dry_run:
+        result.world = result.report = None
+        return
+    assert result.report is not None
+    assert result.world is not None
+    for concept, items in report.changes.items():
+        result.report.changes.setdefault(concept, []).extend(items)
+    result.report.edited |= report.edited
+    result.world = World(accounts=result.world.accounts | world.accounts)  # names, for the review
 
 
 @dataclass(frozen=True)
@@ -245,13 +322,21 @@ class SignalSource:
     match_on: str = "domain"
 
 
-def _use_signals(
-    ctx: RunContext, world: World, source: SignalSource, pulled: PullOutcome
-) -> set[str]:
-    """Replace the org's own support and NPS signals with the matched HubSpot company's."""
+@dataclass(frozen=True)
+class MatchedSignals:
+    """The other CRM's signals, matched to this org's accounts once per run."""
+
+    signals: Signals
+    match: Match
+    touched: set[str]
+
+
+def _match_signals(ctx: RunContext, source: SignalSource, pulled: PullOutcome) -> MatchedSignals:
+    """Match the other CRM's companies to every account (the accounts alone are read for
+    it), file what cannot be matched, and name the accounts whose signals changed."""
     signals = load_signals(ctx.store, source.port.name, source.mapping)
-    match = match_accounts(world.accounts, signals.companies, source.match_on)
-    apply_signals(world, signals, match)
+    accounts = load_accounts(ctx.store, ctx.crm, ctx.mapping)
+    match = match_accounts(accounts, signals.companies, source.match_on)
     ctx.stats["signals.matched"] += len(match.matched)
     ctx.stats["signals.unmatched"] += len(match.unmatched) + len(match.ambiguous)
     if not ctx.dry_run:
@@ -261,7 +346,7 @@ def _use_signals(
         ctx.store.errors.resolve(ctx.crm, MATCH_OBJECT, match.matched, stage=Stage.DECIDE)
         for concept, readable in signals.readable.items():
             _resolve_readable(ctx, f"{source.port.name}:{concept}", readable)
-    return touched_by_signals(pulled, signals, match)
+    return MatchedSignals(signals, match, touched_by_signals(pulled, signals, match))
 
 
 def _book_decisions(ctx: RunContext, world: World, plan: Plan) -> None:
@@ -281,6 +366,19 @@ def _book_decisions(ctx: RunContext, world: World, plan: Plan) -> None:
     back = [e.record_key for e in kept if e.code == ABOVE_CEILING and e.record_key in planned]
     if back:  # the amount is plausible again: the renewal is written, its error resolved
         ctx.store.errors.resolve(ctx.crm, "renewal", back, stage=Stage.DECIDE)
+
+
+def _book_shared(ctx: RunContext, shared: World) -> None:
+    """Prices and users are read whole every run: their errors are kept and cleared here,
+    once, whichever accounts the run evaluates."""
+    failures = translation_failures(ctx, shared)
+    ctx.stats["decide_failures"] += len(failures)
+    if ctx.dry_run:
+        return
+    if failures:
+        ctx.store.errors.record(failures, run_id=ctx.run_id)
+    for concept, readable in shared.readable.items():
+        _resolve_readable(ctx, concept, readable)
 
 
 def _resolve_readable(ctx: RunContext, object_type: str, readable: set[str]) -> None:

@@ -13,14 +13,13 @@ import hashlib
 from typing import Any
 
 from contract_rules.settings import PricingMethod
-from mappings import read_one
-from mappings.streams import WRITTEN_PREFIX
+from mappings import Mapping, read_one
 from sync.pipeline.context import RunContext
-from sync.pipeline.keys import contract_of
+from sync.pipeline.keys import contract_of, is_legacy_renewal_key
+from sync.pipeline.partition import key_owner
 from sync.pipeline.pull import PullOutcome
 from sync.pipeline.signals import SIGNAL_CONCEPTS
-from sync.pipeline.world import World
-from sync.state import Stage
+from sync.state import MirrorRecord, Stage
 
 
 def evaluates_everything(ctx: RunContext, config: str) -> bool:
@@ -40,18 +39,40 @@ def config_of(ctx: RunContext) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def with_open_errors(ctx: RunContext, world: World) -> set[str]:
+def placing_of(mapping: Mapping) -> str:
+    """A fingerprint of what places mirrored records under their accounts: the mapping."""
+    return hashlib.sha256(mapping.model_dump_json().encode()).hexdigest()[:16]
+
+
+def placed_by_another(ctx: RunContext, placing: str) -> bool:
+    """True when the last run placed the mirror's records under another mapping, or was
+    made by a version that did not place them: every record is placed again
+    (`partition.place_all`), and everything is evaluated (the first run of a new version
+    also moves keys of an older scheme, `sync.pipeline.rekey`)."""
+    last = ctx.store.runs.last(ctx.crm)
+    return last is not None and last.stats.get("placing") != placing
+
+
+def with_legacy_keys(ctx: RunContext) -> set[str]:
+    """Accounts with a renewal still under a first-scheme key (`rn:<account>:<product>:
+    <date>`, the account first): evaluated, so that their keys move (`sync.pipeline.rekey`)."""
+    keys = ctx.store.written.keys_like(ctx.crm, "renewal", "rn:%:%")
+    return {key_owner(k) for k in keys if is_legacy_renewal_key(k)}
+
+
+def with_open_errors(ctx: RunContext) -> set[str]:
     """Accounts with a decide-stage error still open: evaluated every run until it clears
     (a ceiling raised, a record fixed outside what the pull saw)."""
-    found: set[str] = set()
+    orders: set[str] = set()
+    accounts: set[str] = set()
     for error in ctx.store.errors.open(ctx.crm, stage=Stage.DECIDE, notes=False):
-        key = error.record_key
-        order = world.orders.get(contract_of(key))
-        if order is not None:
-            found.add(order.order.account_id)
-        elif error.object_type == "account" and key in world.accounts:
-            found.add(key)
-    return found
+        if error.object_type == "account":
+            accounts.add(error.record_key)
+        else:
+            orders.add(contract_of(error.record_key))
+    found = ctx.store.mirror.get(ctx.crm, "order", orders) if orders else {}
+    live = ctx.store.mirror.get(ctx.crm, "account", accounts) if accounts else {}
+    return {r.parent_id or "" for r in found.values()} | set(live)
 
 
 def prices_moved(ctx: RunContext, pulled: PullOutcome) -> bool:
@@ -59,46 +80,42 @@ def prices_moved(ctx: RunContext, pulled: PullOutcome) -> bool:
     return ctx.rules.pricing is PricingMethod.LIST and bool(pulled.touched.get("price"))
 
 
-def touched_accounts(ctx: RunContext, world: World, pulled: PullOutcome) -> set[str]:
+def touched_accounts(ctx: RunContext, pulled: PullOutcome) -> set[str]:
     """Accounts with any record pulled in this run (orders, lines, health signals, the
-    account)."""
+    account), found through the mirror's parents (`sync.pipeline.partition`): "" stands
+    for the records whose account cannot be read, evaluated so their error is reported."""
+    mirror, crm = ctx.store.mirror, ctx.crm
     touched = set(pulled.touched.get("account", set()))
-    orders = pulled.touched.get("order", set())
-    gone = {r for r in orders if r not in world.raw_orders}  # deleted: only the mirror knows
-    deleted = ctx.store.mirror.get(ctx.crm, "order", gone) if gone else {}
-    ours = ctx.store.written.by_record_ids(ctx.crm, "renewal", gone) if gone else {}
-    for record_id in orders:
-        order = world.orders.get(record_id)
-        raw = world.raw_orders.get(record_id)
-        if raw is None and record_id in deleted:
-            raw = dict(deleted[record_id].data)
-        account = order.order.account_id if order else _read(ctx, "order", "account_id", raw)
-        if account in (None, "") and raw is not None:  # a deleted record answered bare
-            account = _account_of_contract(ctx, world, raw)
-        if account in (None, "") and record_id in ours:  # a renewal of ours: by its key
-            contract = world.orders.get(contract_of(ours[record_id].external_key))
-            account = contract.order.account_id if contract else None
-        touched.add(str(account))
-    for record_id in pulled.touched.get("line", set()):
-        order_id = _read(ctx, "line", "order_id", world.raw_lines.get(record_id))
-        order = world.orders.get(str(order_id))
-        if order is not None:
-            touched.add(order.order.account_id)
+    lines = pulled.touched.get("line", set())
+    line_orders = {r.parent_id for r in mirror.get(crm, "line", lines).values() if r.parent_id}
+    orders = mirror.get(crm, "order", pulled.touched.get("order", set()) | line_orders)
+    bare = [r for r in orders.values() if not r.parent_id and r.is_deleted]
+    bare_ids = {r.record_id for r in bare}
+    touched |= {r.parent_id or "" for r in orders.values() if r.record_id not in bare_ids}
+    touched |= _accounts_of_bare(ctx, bare)
     for concept in SIGNAL_CONCEPTS:
         ids = pulled.touched.get(concept, set())
-        found = ctx.store.mirror.get(ctx.crm, concept, ids) if ids else {}
-        for record in found.values():
-            touched.add(str(_read(ctx, concept, "account_id", dict(record.data))))
-    return {t for t in touched if t and t != "None" and not t.startswith(WRITTEN_PREFIX)}
+        found = mirror.get(crm, concept, ids) if ids else {}
+        touched |= {r.parent_id or "" for r in found.values()}
+    return touched
 
 
-def _account_of_contract(ctx: RunContext, world: World, raw: dict[str, Any]) -> str | None:
-    """The account of the contract a (deleted) renewal renews or amends."""
-    for name in ("renews", "amends"):
-        contract = world.orders.get(str(_read(ctx, "order", name, raw)))
-        if contract is not None:
-            return contract.order.account_id
-    return None
+def _accounts_of_bare(ctx: RunContext, bare: list[MirrorRecord]) -> set[str]:
+    """The accounts of deleted orders answered without one (HubSpot's archived list): by the
+    contract they renew or amend, or, for a renewal of ours, by the contract its key names."""
+    if not bare:
+        return set()
+    ours = ctx.store.written.by_record_ids(ctx.crm, "renewal", [r.record_id for r in bare])
+    contracts: set[str] = set()
+    for record in bare:
+        for name in ("renews", "amends"):
+            contract = _read(ctx, "order", name, dict(record.data))
+            if contract not in (None, ""):
+                contracts.add(str(contract))
+        if record.record_id in ours:
+            contracts.add(contract_of(ours[record.record_id].external_key))
+    found = ctx.store.mirror.get(ctx.crm, "order", contracts) if contracts else {}
+    return {r.parent_id for r in found.values() if r.parent_id}
 
 
 def _read(ctx: RunContext, concept: str, name: str, raw: dict[str, Any] | None) -> Any:

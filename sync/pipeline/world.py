@@ -8,7 +8,7 @@ open or lost opportunity that is only half filled in is not a contract yet and i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from collections.abc import Mapping as Map
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,8 +34,9 @@ from mappings import (
     to_price,
     to_user,
 )
-from mappings.streams import WRITTEN_PREFIX
-from sync.state import StateStore
+from mappings.streams import WRITTEN_PREFIX, streams
+from sync.pipeline.partition import SHARED
+from sync.state import ScopedRow, StateStore
 
 T = TypeVar("T")
 
@@ -67,6 +68,8 @@ class World:
     """Order id -> the subscription it belongs to (by its `amends` chain, as the rules group)."""
     readable: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     """Concept -> ids of the records that translated: their earlier errors are resolved."""
+    scope: set[str] | None = None
+    """The accounts loaded (a batch widened by its subscriptions), None for the whole org."""
     _by_subscription: dict[SubscriptionKey, list[tuple[str, OrderRecord]]] | None = None
 
     def list_prices(self) -> dict[str, Decimal]:
@@ -128,20 +131,111 @@ class World:
         return [r for r in self.subscriptions.get(key, []) if r.order.amends == contract_id]
 
 
-def load_world(store: StateStore, crm: str, mapping: Mapping) -> World:
-    """Read the mirror and translate every record the mapping can read."""
+def load_world(
+    store: StateStore,
+    crm: str,
+    mapping: Mapping,
+    accounts: Collection[str] | None = None,
+    *,
+    shared: World | None = None,
+) -> World:
+    """Read the mirror and translate every record the mapping can read: of the whole org,
+    or (`accounts`) of those accounts and every account a subscription of theirs crosses
+    into (`World.scope`). `shared`: prices and users already loaded for this run (their
+    errors are then left to the world they were loaded in)."""
     world = World()
-    _accounts(world, _rows(store, crm, "account"), mapping)
-    _orders(world, store, crm, mapping)
-    _simple(world, store, crm, mapping)
+    rows = _Rows(store, crm) if accounts is None else _scoped(store, crm, mapping, accounts)
+    world.scope = rows.accounts
+    _accounts(world, rows.of("account"), mapping)
+    _orders(world, rows.of("order"), rows.of("line") if "line" in mapping.read else {}, mapping)
+    if shared is None:
+        _shared(world, _Rows(store, crm), mapping)
+    else:
+        world.prices, world.users = shared.prices, shared.users
+    _signals(world, rows, mapping)
     for name in mapping.write:
-        _index_keys(world, name, mapping, _rows(store, crm, f"{WRITTEN_PREFIX}{name}"))
+        _index_keys(world, name, mapping, rows.of(f"{WRITTEN_PREFIX}{name}"))
     return world
 
 
-def _rows(store: StateStore, crm: str, stream: str) -> dict[str, Raw]:
-    """Live mirrored records by id, in keyset order (fresh dicts: callers may keep them)."""
-    return store.mirror.data_by_id(crm, stream)
+def load_accounts(
+    store: StateStore, crm: str, mapping: Mapping
+) -> dict[str, tuple[Account, AccountExtras]]:
+    """Every account that translates, and nothing else (matching health signals)."""
+    world = World()
+    _accounts(world, _Rows(store, crm).of("account"), mapping)
+    return world.accounts
+
+
+def load_shared(store: StateStore, crm: str, mapping: Mapping) -> World:
+    """Only what every account reads: the price book and the users."""
+    world = World()
+    _shared(world, _Rows(store, crm), mapping)
+    return world
+
+
+@dataclass
+class _Rows:
+    """Mirrored records by stream: all of them, or those `_scoped` preloaded for a batch."""
+
+    store: StateStore
+    crm: str
+    accounts: set[str] | None = None
+    loaded: dict[str, dict[str, Raw]] = field(default_factory=dict)
+
+    def of(self, stream: str) -> dict[str, Raw]:
+        """Live records by id, in keyset order (fresh dicts: callers may keep them)."""
+        if self.accounts is not None:
+            return self.loaded.get(stream, {})
+        return self.store.mirror.data_by_id(self.crm, stream)
+
+
+def _scoped(store: StateStore, crm: str, mapping: Mapping, accounts: Collection[str]) -> _Rows:
+    """The records of a batch of accounts (`sync.pipeline.partition`): the accounts, their
+    orders - and those of any account a subscription crosses into through `amends`, either
+    way - the lines of those orders, the signals of those accounts, and the records the
+    service wrote under keys naming them."""
+    scope, orders = _orders_crossing(store, crm, set(accounts))
+    rows = _Rows(store, crm, scope)
+    mirror = store.mirror
+    owners = scope | set(orders)
+    rows.loaded["account"] = _by_keyset(mirror.scoped(crm, "account", "record_id", scope))
+    rows.loaded["order"] = _by_keyset(orders.values())
+    for stream in streams(mapping):
+        name = stream.name
+        if name in rows.loaded or name in SHARED:
+            continue
+        wanted = (
+            set(orders) if name == "line" else owners if name.startswith(WRITTEN_PREFIX) else scope
+        )
+        rows.loaded[name] = _by_keyset(mirror.scoped(crm, name, "parent_id", wanted))
+    return rows
+
+
+def _orders_crossing(
+    store: StateStore, crm: str, accounts: set[str]
+) -> tuple[set[str], dict[str, ScopedRow]]:
+    """The orders of `accounts`, widened to every account an `amends` link leads to or comes
+    from, until no link leaves the set (usually one round: links rarely cross accounts)."""
+    orders: dict[str, ScopedRow] = {}
+    frontier = set(accounts)
+    while frontier:
+        new = list(store.mirror.scoped(crm, "order", "parent_id", frontier))
+        orders.update((r.record_id, r) for r in new)
+        ahead = {r.link_id for r in new if r.link_id and r.link_id not in orders}
+        linked = store.mirror.scoped(crm, "order", "record_id", ahead) if ahead else []
+        behind = store.mirror.scoped(crm, "order", "link_id", [r.record_id for r in new])
+        frontier = {r.parent_id or "" for r in (*linked, *behind)} - accounts
+        accounts |= frontier
+    return accounts, orders
+
+
+def _by_keyset(rows: Iterable[ScopedRow]) -> dict[str, Raw]:
+    """Records by id in keyset order, as a whole-stream read gives them (the later of two
+    records carrying one key wins in `_index_keys`)."""
+    return {
+        r.record_id: r.data for r in sorted(rows, key=lambda r: (r.system_modstamp, r.record_id))
+    }
 
 
 def _accounts(world: World, rows: dict[str, Raw], mapping: Mapping) -> None:
@@ -162,9 +256,9 @@ def _in_id_order(rows: dict[str, Raw]) -> list[Raw]:
     return [rows[k] for k in sorted(rows, key=lambda k: (len(k), k))]
 
 
-def _orders(world: World, store: StateStore, crm: str, mapping: Mapping) -> None:
-    world.raw_orders = _rows(store, crm, "order")
-    world.raw_lines = _rows(store, crm, "line") if "line" in mapping.read else {}
+def _orders(world: World, orders: dict[str, Raw], lines: dict[str, Raw], mapping: Mapping) -> None:
+    world.raw_orders = orders
+    world.raw_lines = lines
     grouped = lines_by_order(_in_id_order(world.raw_lines), mapping)
     world.raw_lines_by_order = grouped
     for record_id, raw in world.raw_orders.items():
@@ -204,24 +298,28 @@ def _index_keys(world: World, concept: str, mapping: Mapping, rows: dict[str, Ra
             world.record_ids.setdefault(concept, {})[str(key)] = record_id
 
 
-def _simple(world: World, store: StateStore, crm: str, mapping: Mapping) -> None:
-    """Prices, users, cases, NPS and feedback answers: each unreadable record is an error an admin
-    sees (like an unreadable order), never a silent gap in a price list or a health score."""
+def _shared(world: World, rows: _Rows, mapping: Mapping) -> None:
+    """Prices and users: each unreadable record is an error an admin sees (like an
+    unreadable order), never a silent gap in a price list."""
     if "price" in mapping.read:
-        for price in _readable(world, "price", _rows(store, crm, "price"), to_price, mapping):
+        for price in _readable(world, "price", rows.of("price"), to_price, mapping):
             world.prices[price.sku] = price
     if "user" in mapping.read:
-        for user in _readable(world, "user", _rows(store, crm, "user"), to_user, mapping):
+        for user in _readable(world, "user", rows.of("user"), to_user, mapping):
             world.users[user.id] = user
+
+
+def _signals(world: World, rows: _Rows, mapping: Mapping) -> None:
+    """Cases, NPS and feedback answers: an unreadable one is an error an admin sees, never a
+    silent gap in a health score."""
     if "case" in mapping.read:
-        for case in _readable(world, "case", _rows(store, crm, "case"), to_case, mapping):
+        for case in _readable(world, "case", rows.of("case"), to_case, mapping):
             world.cases[case.account_id].append(case)
     if "nps" in mapping.read:
-        for answer in _readable(world, "nps", _rows(store, crm, "nps"), to_nps, mapping):
+        for answer in _readable(world, "nps", rows.of("nps"), to_nps, mapping):
             world.nps[answer.account_id].append(answer)
     if "feedback" in mapping.read:
-        rows = _rows(store, crm, "feedback")
-        for said in _readable(world, "feedback", rows, to_feedback, mapping):
+        for said in _readable(world, "feedback", rows.of("feedback"), to_feedback, mapping):
             world.feedback[said.account_id].append(said)
 
 

@@ -8,7 +8,7 @@ from sync.state.errors import RecordError, RecordFailure
 from sync.state.heartbeat import Heartbeat
 from sync.state.lock import AdvisoryRunLock, LeaseRunLock, RunLock, advisory_key
 from sync.state.migrate import current_revision, head_revision, migrate
-from sync.state.mirror import MirrorRecord
+from sync.state.mirror import MirrorRecord, ScopedRow
 from sync.state.models import RunMode, RunStatus, Stage
 from sync.state.runs import Run, UnknownRunError
 from sync.state.store import DEFAULT_URL, StateStore, StateTransaction, default_url
@@ -31,6 +31,7 @@ __all__ = [
     "RunLock",
     "RunMode",
     "RunStatus",
+    "ScopedRow",
     "Stage",
     "StateStore",
     "StateTransaction",

@@ -13,9 +13,9 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Connection, Row, and_, bindparam, false, func, or_, select
+from sqlalchemy import Connection, Row, and_, bindparam, false, func, or_, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
@@ -42,6 +42,43 @@ _DATA = (
     .order_by(*_KEYSET)
 )
 
+Scope = Literal["record_id", "parent_id", "link_id"]
+_SCOPED: dict[str, Any] = {
+    name: select(
+        MirrorRow.record_id,
+        MirrorRow.data,
+        MirrorRow.parent_id,
+        MirrorRow.link_id,
+        MirrorRow.system_modstamp,
+    )
+    .where(
+        _OF_TYPE,
+        MirrorRow.is_deleted.is_(false()),
+        getattr(MirrorRow, name).in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(MirrorRow.record_id)
+    for name in ("record_id", "parent_id", "link_id")
+}
+_PLACE = (
+    update(MirrorRow)
+    .where(
+        MirrorRow.crm == bindparam("p_crm"),
+        MirrorRow.object_type == bindparam("p_type"),
+        MirrorRow.record_id == bindparam("p_id"),
+    )
+    .values(parent_id=bindparam("p_parent"), link_id=bindparam("p_link"))
+)
+
+
+class ScopedRow(NamedTuple):
+    """One live record as a batch load reads it."""
+
+    record_id: str
+    data: dict[str, Any]
+    parent_id: str | None
+    link_id: str | None
+    system_modstamp: datetime
+
 
 @dataclass(frozen=True, slots=True)
 class MirrorRecord:
@@ -54,6 +91,9 @@ class MirrorRecord:
     data: Mapping[str, Any] = field(default_factory=dict)
     is_deleted: bool = False
     pulled_at: datetime | None = None
+    parent_id: str | None = None
+    """The record it is evaluated with (`MirrorRow.parent_id`); None: not worked out."""
+    link_id: str | None = None
 
     @property
     def position(self) -> tuple[datetime, str]:
@@ -70,6 +110,8 @@ def _from_row(row: Row[Any]) -> MirrorRecord:
         data=row.data,
         is_deleted=row.is_deleted,
         pulled_at=row.pulled_at,
+        parent_id=row.parent_id,
+        link_id=row.link_id,
     )
 
 
@@ -149,6 +191,85 @@ class MirrorRepository(Repository):
         with self._source.reading() as conn:
             return [_from_row(row) for row in conn.execute(query)]
 
+    def scoped(
+        self, crm: str, object_type: str, column: Scope, values: Iterable[str]
+    ) -> list[ScopedRow]:
+        """Live records whose `column` (record_id, parent_id or link_id) is among `values`,
+        in chunks of bounded size: how a run loads one batch of accounts and what hangs off
+        them (sync.pipeline.partition)."""
+        query = _SCOPED[column]
+        found: list[ScopedRow] = []
+        with self._source.reading() as conn:
+            for chunk in chunked(sorted(set(values)), ID_CHUNK):
+                rows = conn.execute(query, {"crm": crm, "type": object_type, "ids": chunk})
+                found += [ScopedRow(*row) for row in rows]
+        return found
+
+    def parent_sizes(self, crm: str, object_type: str) -> dict[str, int]:
+        """How many live records of one type each parent has (an account's orders), by
+        parent id in id order: what a run cuts into batches of bounded size."""
+        query = (
+            select(MirrorRow.parent_id, func.count())
+            .where(_OF_TYPE, MirrorRow.is_deleted.is_(false()))
+            .group_by(MirrorRow.parent_id)
+            .order_by(MirrorRow.parent_id)
+        )
+        with self._source.reading() as conn:
+            rows = conn.execute(query, {"crm": crm, "type": object_type})
+            return {str(parent or ""): int(n) for parent, n in rows}
+
+    def live_ids(self, crm: str, object_type: str) -> list[str]:
+        """The ids of every live record of one type, in id order."""
+        query = (
+            select(MirrorRow.record_id)
+            .where(_OF_TYPE, MirrorRow.is_deleted.is_(false()))
+            .order_by(MirrorRow.record_id)
+        )
+        with self._source.reading() as conn:
+            return list(conn.scalars(query, {"crm": crm, "type": object_type}))
+
+    def unplaced(self, crm: str, object_type: str, *, limit: int) -> list[MirrorRecord]:
+        """Up to `limit` records (deleted ones included) whose parent is not worked out yet:
+        rows stored before the mirror had the column, or by a caller that did not know it."""
+        query = (
+            select(MIRROR)
+            .where(_OF_TYPE, MirrorRow.parent_id.is_(None))
+            .order_by(MirrorRow.record_id)
+            .limit(limit)
+        )
+        with self._source.reading() as conn:
+            return [_from_row(r) for r in conn.execute(query, {"crm": crm, "type": object_type})]
+
+    def unplace(self, crm: str, object_type: str) -> None:
+        """Forget the parents of one type (the mapping that worked them out changed)."""
+        with self._source.writing() as conn:
+            conn.execute(
+                update(MirrorRow)
+                .where(MirrorRow.crm == crm, MirrorRow.object_type == object_type)
+                .values(parent_id=None, link_id=None)
+            )
+
+    def place(
+        self, crm: str, object_type: str, placed: Iterable[tuple[str, str, str | None]]
+    ) -> int:
+        """Set (record id, parent id, link id) on stored rows; returns how many were sent."""
+        sent = 0
+        with self._source.writing() as conn:
+            for chunk in chunked(placed, UPSERT_CHUNK):
+                params = [
+                    {
+                        "p_crm": crm,
+                        "p_type": object_type,
+                        "p_id": rid,
+                        "p_parent": parent,
+                        "p_link": link,
+                    }
+                    for rid, parent, link in chunk
+                ]
+                conn.execute(_PLACE, params)
+                sent += len(chunk)
+        return sent
+
     def count(self, crm: str, object_type: str, *, include_deleted: bool = False) -> int:
         """How many records of one type are mirrored."""
         query = select(func.count()).where(
@@ -161,7 +282,8 @@ class MirrorRepository(Repository):
 
 
 _COLUMNS = (
-    "crm", "object_type", "record_id", "system_modstamp", "is_deleted", "data", "pulled_at"
+    "crm", "object_type", "record_id", "system_modstamp", "is_deleted", "data", "pulled_at",
+    "parent_id", "link_id",
 )  # fmt: skip
 Encode = Callable[[Any], Any]
 
@@ -194,6 +316,8 @@ class _Upsert:
             enc["is_deleted"](record.is_deleted),
             enc["data"](to_jsonable(record.data)),
             pulled_at,
+            record.parent_id,
+            record.link_id,
         )  # in _COLUMNS order
         if not self.positional:
             return dict(zip(_COLUMNS, values, strict=True))
@@ -225,6 +349,8 @@ def _compile_upsert(conn: Connection) -> _Upsert:
             "is_deleted": insert.excluded.is_deleted,
             "data": insert.excluded.data,
             "pulled_at": insert.excluded.pulled_at,
+            "parent_id": insert.excluded.parent_id,
+            "link_id": insert.excluded.link_id,
         },
         where=MirrorRow.system_modstamp <= insert.excluded.system_modstamp,
     )

@@ -76,7 +76,11 @@ class MirrorRow(Base):
     """Local copy of one pulled CRM record (soft-deleted rows stay, flagged)."""
 
     __tablename__ = "mirror_records"
-    __table_args__ = (Index(None, "crm", "object_type", "system_modstamp", "record_id"),)
+    __table_args__ = (
+        Index(None, "crm", "object_type", "system_modstamp", "record_id"),
+        Index(None, "crm", "object_type", "parent_id"),
+        Index(None, "crm", "object_type", "link_id"),
+    )
 
     crm: Mapped[str] = mapped_column(CRM, primary_key=True)
     object_type: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -85,6 +89,12 @@ class MirrorRow(Base):
     is_deleted: Mapped[bool] = mapped_column(default=False)
     data: Mapped[dict[str, Any]]
     pulled_at: Mapped[datetime]
+    parent_id: Mapped[str | None] = mapped_column(KEY)
+    """The record this one is evaluated with (an order's account, a line's order; see
+    sync.pipeline.partition): runs load one batch of accounts at a time by it. NULL: not
+    worked out yet; empty: none."""
+    link_id: Mapped[str | None] = mapped_column(KEY)
+    """The order an order amends: a subscription can cross accounts, and its batch with it."""
 
 
 class CursorRow(Base):

@@ -106,6 +106,16 @@ class WrittenRepository(Repository):
             for row in conn.execute(query.order_by(WrittenRow.external_key)):
                 yield _from_row(row)
 
+    def keys_like(self, crm: str, object_type: str, pattern: str) -> list[str]:
+        """The keys of one type matching a SQL LIKE `pattern` (keys of an older scheme)."""
+        query = select(WrittenRow.external_key).where(
+            WrittenRow.crm == crm,
+            WrittenRow.object_type == object_type,
+            WrittenRow.external_key.like(pattern),
+        )
+        with self._source.reading() as conn:
+            return list(conn.scalars(query))
+
     def changed(
         self, crm: str, object_type: str, payloads: Mapping[str, Mapping[str, Any]]
     ) -> dict[str, Mapping[str, Any]]:
