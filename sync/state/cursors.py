@@ -9,17 +9,19 @@ The cursor rule:
   are ignored, so a stream never re-reads more than one lookback after a crash;
 * it never passes the time the run started (pass ``ceiling``): records modified during the
   run may still be invisible to the query, and the next run must see them;
-* the next read starts at :meth:`Cursor.next_read`, inclusive: at the cursor's own stamp (a
-  CRM stamps to the second, and a record changed in that second after it was read may sort
-  before the cursor's id), so a run with nothing changed reads again only that second's
-  records; except when the cursor lies within the lookback of the latest read's `until`
-  (``read_until``), where a record committed in the CRM late, with a modstamp earlier than
-  ones already read, may still appear: then the read starts one lookback before that
-  `until`. Late records can only hide there: a read bounded by `until` at time t misses at
-  most what had a modstamp after t - lag, and t is after `until`. So the window is small and
-  usually empty (the cursor is older than the last run's start minus the lookback once the
-  service's own writes have been read back). Re-read records are no news
-  (:mod:`sync.pipeline.news`): they cost a row of a page, not an evaluation.
+* the next read starts at :meth:`Cursor.next_read`: one lookback before the latest read's
+  `until` (``read_until``), inclusive, while the cursor lies in that window, where a record
+  committed in the CRM late, with a modstamp earlier than ones already read, may still
+  appear. Late records can only hide there: a read bounded by `until` at time t misses at
+  most what had a modstamp after t - lag, and t is after `until`. Older than the window,
+  strictly after (modstamp, id): a CRM that stamps to the second (Salesforce) could give a
+  record changed in the cursor's own second, after it was read, an id that sorts before
+  the cursor's; but a cursor outside the window was last read in a window read at least
+  one lookback (and so one second) after its second ended, which returned all of it. Only a
+  lookback under a second keeps re-reading that second. So a run with nothing changed reads
+  one page per stream, however many records a Bulk job stamped in one second. Re-read
+  records are no news (:mod:`sync.pipeline.news`): they cost a row of a page, not an
+  evaluation.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sync.state.repository import Repository
 from sync.state.types import ensure_utc
 
 CURSORS = CursorRow.__table__
+_SECOND = timedelta(seconds=1)
 
 
 class CursorPastCeilingError(ValueError):
@@ -66,17 +69,19 @@ class Cursor:
     def next_read(self, lookback: timedelta, *, ties: bool = True) -> tuple[datetime, str]:
         """Where the next read starts: (stamp, "") to read at and after `stamp`, or
         (modstamp, id) to read strictly after. The late-record window when the cursor lies in
-        it; else, with `ties` (a CRM stamping to the second: a record changed in that second
-        after it was read can sort before the cursor's id) the cursor's own second; else
-        strictly after the cursor."""
+        it; else strictly after the cursor, unless, with `ties` (a CRM stamping to the
+        second), the cursor's second had not ended a second before `read_until` (a
+        lookback under a second): then that whole second again."""
         if self.read_until is None:  # a cursor from before read_until was kept
             return (self.modstamp - lookback, "")
-        window = ensure_utc(self.read_until) - lookback
+        until = ensure_utc(self.read_until)
+        window = until - lookback
         stamp = ensure_utc(self.modstamp)
         if stamp >= window:
             return (window, "")
-        return (stamp, "") if ties else (stamp, self.last_id)
-
+        if ties and stamp + _SECOND > until:
+            return (stamp, "")
+        return (stamp, self.last_id)
 
 def _from_row(row: Row[Any]) -> Cursor:
     return Cursor(
