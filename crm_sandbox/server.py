@@ -50,6 +50,33 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @dataclass
+class Traffic:
+    """Requests applied one at a time (see `_one_at_a_time`), and the most that were in
+    flight at once: how a test sees that a client really had several calls out."""
+
+    in_flight: int = 0
+    peak: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _count: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def reset(self) -> None:
+        """Forget the peak (a server serves one test's org after another's)."""
+        with self._count:
+            self.peak = self.in_flight
+
+    def serve(self, app: Any, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with self._count:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            with self._lock:
+                return list(app(environ, start_response))
+        finally:
+            with self._count:
+                self.in_flight -= 1
+
+
+@dataclass
 class ServedApp:
     """A running sandbox server; `url` has the real port, `ca_bundle` is set when TLS is on."""
 
@@ -58,6 +85,7 @@ class ServedApp:
     ca_bundle: Path | None
     _server: BaseWSGIServer = field(repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
+    traffic: Traffic = field(default_factory=Traffic, repr=False)
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -85,12 +113,32 @@ def start_server(app: Any, *, port: int = 0, tls_dir: Path | None = None) -> Ser
         certs = make_loopback_certs(tls_dir)
         ssl_context = (str(certs.cert), str(certs.key))
         ca_bundle = certs.ca_bundle
+    traffic = Traffic()
     server = make_server(
-        LOOPBACK, port, app, threaded=True, request_handler=_QuietHandler, ssl_context=ssl_context
+        LOOPBACK,
+        port,
+        _one_at_a_time(app, traffic),
+        threaded=True,
+        request_handler=_QuietHandler,
+        ssl_context=ssl_context,
     )
     scheme = "https" if ssl_context else "http"
     real_port = server.server_port
-    return ServedApp(f"{scheme}://{LOOPBACK}:{real_port}", real_port, ca_bundle, server)
+    return ServedApp(
+        f"{scheme}://{LOOPBACK}:{real_port}", real_port, ca_bundle, server, traffic=traffic
+    )
+
+
+def _one_at_a_time(app: Any, traffic: Traffic) -> Any:
+    """The app with its requests applied one at a time. The server takes connections in
+    threads (a client may have several calls in flight, as the service's writes do), while
+    the emulators keep their state in plain dicts and indexes: each request is one
+    transaction, as a real org or portal commits each call whole."""
+
+    def serialized(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        return traffic.serve(app, environ, start_response)
+
+    return serialized
 
 
 def serve_in_thread(app: Any, *, port: int = 0, tls_dir: Path | None = None) -> ServedApp:

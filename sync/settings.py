@@ -115,7 +115,7 @@ class Settings(BaseSettings):
         "left deleted and its contract reported, to terminate it or restore the renewal)",
     )
     evaluate_batch_orders: int = Field(
-        20_000,
+        5_000,
         ge=1,
         description="An org with more opportunities is evaluated this many at a time (whole "
         "accounts): the service's memory stays bounded whatever the org's size",
@@ -165,6 +165,10 @@ class Settings(BaseSettings):
     bulk_write_threshold: int = Field(
         2_000, ge=0, description="Salesforce: an upsert of more records is a Bulk API 2.0 "
         "ingest job (0: never)",
+    )  # fmt: skip
+    write_concurrency: int = Field(
+        4, ge=1, le=16, description="Salesforce: write calls in flight at once, never two for "
+        "one account (1: one after another)",
     )  # fmt: skip
     bulk_wait_seconds: float = Field(
         600, gt=0, description="Salesforce: a Bulk job still running after this is aborted "

@@ -89,6 +89,9 @@ class CrmPort(Protocol):
     batch_size: int  # records per write call the CRM allows (200 / 100)
     key_length: int  # characters the service's key fields hold (80 / 65,536)
     stamp_ties: bool
+    """True when the CRM stamps changes to the second (Salesforce's SystemModstamp): a
+    record changed in the second a read ended can sort before the cursor's id
+    (`sync.state.cursors.Cursor.next_read`). HubSpot stamps to the millisecond."""
     volatile_fields: frozenset[str]
     """Fields the CRM moves on every write, whoever makes it (Salesforce's SystemModstamp,
     HubSpot's hs_lastmodifieddate): never news on their own (sync/pipeline/news.py)."""
@@ -96,9 +99,9 @@ class CrmPort(Protocol):
     """More changed records of one kind than this go out in `bulk_batch_size` batches (one
     Bulk job each, Salesforce); 0: always `batch_size`."""
     bulk_batch_size: int
-    """True when the CRM stamps changes to the second (Salesforce's SystemModstamp), so a
-    record changed in the second a read ended can sort before the cursor's id: the next read
-    starts at the cursor's own second. HubSpot stamps to the millisecond: strictly after."""
+    write_concurrency: int
+    """Write calls the pipeline may have in flight at once, never two for one account
+    (Salesforce locks the parent account of what it writes); 1: one after another."""
 
     def pull(self, stream: Stream, since: Position | None, until: datetime) -> Iterator[PulledPage]:
         """Records changed after `since` up to `until`, deletions included.

@@ -43,7 +43,7 @@ class RunContext:
     lapsed_window_days: int = 90
     amount_ceiling: Decimal = Decimal(1_000_000_000)
     raise_deleted_renewals: bool = False
-    batch_orders: int = 20_000
+    batch_orders: int = 5_000
     """About how many orders one batch of accounts holds (`sync.pipeline.partition`)."""
     progress: Progress = NO_PROGRESS
     estimates: dict[str, int] = field(default_factory=dict)

@@ -130,7 +130,18 @@ def _pull_stream(ctx: RunContext, stream: Stream, outcome: PullOutcome) -> None:
         if ctx.complete:
             seen.update(str(r[RECORD_ID]) for r in (*page.records, *page.deleted))
         ctx.checkpoint()
-    ctx.store.cursors.mark_read(ctx.crm, stream.name, ctx.started_at)
+    after = ctx.store.cursors.get(ctx.crm, stream.name)
+    settled = _settles(cursor, since, after)
+    ctx.store.cursors.mark_read(ctx.crm, stream.name, ctx.started_at, settled=settled)
+
+
+def _settles(before: Cursor | None, since: Position | None, after: Cursor | None) -> bool:
+    """True when this read took in the cursor's whole second (it started at or before that
+    second, inclusive) and left the cursor where it was: nothing can still appear in that
+    second, and the next read may start strictly after the cursor (`Cursor.next_read`)."""
+    if before is None or after is None or since is None or since.record_id:
+        return False
+    return since.modstamp <= before.modstamp and after.position == before.position
 
 
 def _fields_added(ctx: RunContext, stream: Stream, cursor: Cursor | None) -> bool:

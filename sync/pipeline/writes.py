@@ -10,6 +10,7 @@ mistaken for a person's edit, and a write that never landed is simply made again
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,23 +145,85 @@ def write_items(
     size = ctx.port.bulk_batch_size if bulk else ctx.port.batch_size
     batches = _batches(changed, max(1, size), group)
     sent = 0
-    for number, batch in enumerate(batches, start=1):
-        _write_batch(ctx, concept, batch, send, result)
-        sent += len(batch)
-        # progress of a long run: one line per batch, "batch 3 of 12, 600 of 2,310 records"
-        log.info("write_batch", concept=concept, batch=number, batches=len(batches),
-                 records=sent, of=len(changed), failed=len(result.failed))  # fmt: skip
-        detail = f"batch {number} of {len(batches)} ({sent:,} of {len(changed):,})"
-        ctx.progress.update(f"write {concept}", sent, len(changed), detail)
+    number = 0
+    for wave in _waves(batches, max(1, ctx.port.write_concurrency)):
+        _write_wave(ctx, concept, wave, send, result)
+        for batch in wave:
+            number += 1
+            sent += len(batch)
+            # progress of a long run: one line per batch, "batch 3 of 12, 600 of 2,310 records"
+            log.info("write_batch", concept=concept, batch=number, batches=len(batches),
+                     records=sent, of=len(changed), failed=len(result.failed))  # fmt: skip
+            detail = f"batch {number} of {len(batches)} ({sent:,} of {len(changed):,})"
+            ctx.progress.update(f"write {concept}", sent, len(changed), detail)
         ctx.checkpoint()
     return result
+
+
+Batch = list[tuple[Item, dict[str, Any]]]
+WRITE_THREADS = "renewal-sync-write"
+"""Name prefix of the threads that carry write calls in flight at once."""
+
+
+def _waves(batches: list[Batch], width: int) -> list[list[Batch]]:
+    """Batches in waves of at most `width` that may be in flight together: consecutive, and
+    no account in two of them (Salesforce locks the parent account of a record it writes,
+    and two calls on one account would wait on each other or fail UNABLE_TO_LOCK_ROW)."""
+    waves: list[list[Batch]] = []
+    held: set[str] = set()
+    for batch in batches:
+        accounts = {_account_of(item) for item, _ in batch}
+        if waves and len(waves[-1]) < width and not accounts & held:
+            waves[-1].append(batch)
+            held |= accounts
+        else:
+            waves.append([batch])
+            held = set(accounts)
+    return waves
+
+
+def _account_of(item: Item) -> str:
+    """The account an item's record hangs off (a credit's order stands for it)."""
+    intent = item.intent
+    return str(getattr(intent, "account_id", None) or getattr(intent, "order_id", "") or item.key)
+
+
+def _write_wave(
+    ctx: RunContext,
+    concept: str,
+    wave: list[Batch],
+    send: Callable[[list[Raw], list[Raw]], list[WriteOutcome]],
+    result: BatchResult,
+) -> None:
+    """Send the wave's batches at once, each in its own thread, and keep the books of each
+    in the run's own thread, in batch order. Every batch's pending record is written before
+    any call leaves, so a crash anywhere in the wave is what it is for one call; a batch
+    whose call failed (the allowance spent, the CRM down) fails the run after the others'
+    books are kept."""
+    calls = [_outgoing(ctx, concept, batch) for batch in wave]
+    if len(calls) == 1:
+        keyed, by_id, ordered, payloads = calls[0]
+        _book(ctx, concept, ordered, send(keyed, by_id), payloads, result=result)
+        return
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix=WRITE_THREADS) as pool:
+        futures = [pool.submit(send, keyed, by_id) for keyed, by_id, _, _ in calls]
+        wait(futures)
+    failed: BaseException | None = None
+    for (_, _, ordered, payloads), future in zip(calls, futures, strict=True):
+        error = future.exception()
+        if error is None:
+            _book(ctx, concept, ordered, future.result(), payloads, result=result)
+        elif failed is None:
+            failed = error
+    if failed is not None:
+        raise failed
 
 
 def _batches(
     changed: list[tuple[Item, dict[str, Any]]],
     size: int,
     group: Callable[[Item], str] | None,
-) -> list[list[tuple[Item, dict[str, Any]]]]:
+) -> list[Batch]:
     """Batches of at most `size`, cut only between groups (a group larger than a batch is
     cut where it must be). Items of a group are expected next to each other."""
     if group is None:
@@ -180,13 +243,11 @@ def _batches(
     return batches
 
 
-def _write_batch(
-    ctx: RunContext,
-    concept: str,
-    batch: list[tuple[Item, dict[str, Any]]],
-    send: Callable[[list[Raw], list[Raw]], list[WriteOutcome]],
-    result: BatchResult,
-) -> None:
+def _outgoing(
+    ctx: RunContext, concept: str, batch: Batch
+) -> tuple[list[Raw], list[Raw], list[Item], dict[str, dict[str, Any]]]:
+    """One batch's call bodies (by key, by id), its items in their order, and its payloads,
+    recorded as pending before the call leaves (a crash then finds them, `PENDING_PREFIX`)."""
     keyed = [_body(ctx, concept, i, p) for i, p in batch if not i.by_id]
     by_id = [
         {RECORD_ID: i.record_id, **_key_field(ctx, concept, i), **p} for i, p in batch if i.by_id
@@ -196,8 +257,7 @@ def _write_batch(
     ctx.store.written.record(
         ctx.crm, PENDING_PREFIX + concept, [Write(k, p) for k, p in payloads.items()]
     )
-    outcomes = send(keyed, by_id)
-    _book(ctx, concept, ordered, outcomes, payloads, result=result)
+    return keyed, by_id, ordered, payloads
 
 
 def _body(ctx: RunContext, concept: str, item: Item, payload: dict[str, Any]) -> Raw:

@@ -14,12 +14,13 @@ The cursor rule:
   committed in the CRM late, with a modstamp earlier than ones already read, may still
   appear. Late records can only hide there: a read bounded by `until` at time t misses at
   most what had a modstamp after t - lag, and t is after `until`. Older than the window,
-  strictly after (modstamp, id): a CRM that stamps to the second (Salesforce) could give a
-  record changed in the cursor's own second, after it was read, an id that sorts before
-  the cursor's; but a cursor outside the window was last read in a window read at least
-  one lookback (and so one second) after its second ended, which returned all of it. Only a
-  lookback under a second keeps re-reading that second. So a run with nothing changed reads
-  one page per stream, however many records a Bulk job stamped in one second. Re-read
+  strictly after (modstamp, id), except on a CRM that stamps to the second (Salesforce):
+  there a record changed in the cursor's own second after it was read may carry an id that
+  sorts before the cursor's, so the next read takes in that whole second again, and only a
+  cursor such a later read left where it was is `settled`, read strictly after from then
+  on (no CRM clock is trusted to be ours: the sandbox's stands still within a run). So after
+  the read-back of a Bulk job (thousands of records in one second) one run reads that
+  second again, and a run with nothing changed then reads one page per stream. Re-read
   records are no news (:mod:`sync.pipeline.news`): they cost a row of a page, not an
   evaluation.
 """
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, or_, select, update
+from sqlalchemy import Row, and_, case, delete, false, or_, select, update
 
 from sync.state.engine import insert_for
 from sync.state.models import CursorRow
@@ -38,7 +39,6 @@ from sync.state.repository import Repository
 from sync.state.types import ensure_utc
 
 CURSORS = CursorRow.__table__
-_SECOND = timedelta(seconds=1)
 
 
 class CursorPastCeilingError(ValueError):
@@ -55,6 +55,7 @@ class Cursor:
     last_id: str
     updated_at: datetime | None = None
     read_until: datetime | None = None
+    settled: bool = False
 
     @property
     def position(self) -> tuple[datetime, str]:
@@ -70,8 +71,7 @@ class Cursor:
         """Where the next read starts: (stamp, "") to read at and after `stamp`, or
         (modstamp, id) to read strictly after. The late-record window when the cursor lies in
         it; else strictly after the cursor, unless, with `ties` (a CRM stamping to the
-        second), the cursor's second had not ended a second before `read_until` (a
-        lookback under a second): then that whole second again."""
+        second), the cursor is not `settled` yet: then its whole second again, once."""
         if self.read_until is None:  # a cursor from before read_until was kept
             return (self.modstamp - lookback, "")
         until = ensure_utc(self.read_until)
@@ -79,9 +79,10 @@ class Cursor:
         stamp = ensure_utc(self.modstamp)
         if stamp >= window:
             return (window, "")
-        if ties and stamp + _SECOND > until:
+        if ties and not self.settled:
             return (stamp, "")
         return (stamp, self.last_id)
+
 
 def _from_row(row: Row[Any]) -> Cursor:
     return Cursor(
@@ -91,6 +92,7 @@ def _from_row(row: Row[Any]) -> Cursor:
         last_id=row.last_id,
         updated_at=row.updated_at,
         read_until=row.read_until,
+        settled=row.settled,
     )
 
 
@@ -130,6 +132,9 @@ class CursorRepository(Repository):
                 read_until=ceiling,
             )
             new = insert.excluded
+            same = and_(
+                CursorRow.last_modstamp == new.last_modstamp, CursorRow.last_id == new.last_id
+            )
             forward = or_(
                 CursorRow.last_modstamp < new.last_modstamp,
                 and_(
@@ -145,6 +150,8 @@ class CursorRepository(Repository):
                         "last_id": new.last_id,
                         "updated_at": new.updated_at,
                         "read_until": new.read_until,
+                        # a cursor that moved has a second no later read has checked yet
+                        "settled": case((same, CursorRow.settled), else_=false()),
                     },
                     where=forward,
                 )
@@ -154,17 +161,16 @@ class CursorRepository(Repository):
             )
             return _from_row(conn.execute(query).one())
 
-    def mark_read(self, crm: str, stream: str, until: datetime) -> None:
+    def mark_read(self, crm: str, stream: str, until: datetime, *, settled: bool = False) -> None:
         """A read of `stream` up to `until` is complete (even one that found nothing): late
-        records can only hide in the lookback before `until` from now on."""
-        stmt = (
-            update(CursorRow)
-            .where(CursorRow.crm == crm, CursorRow.stream == stream)
-            .where(or_(CursorRow.read_until.is_(None), CursorRow.read_until < until))
-            .values(read_until=until)
-        )
+        records can only hide in the lookback before `until` from now on. `settled`: the read
+        took in the cursor's whole second and ended where it began."""
+        where = (CursorRow.crm == crm, CursorRow.stream == stream)
+        later = or_(CursorRow.read_until.is_(None), CursorRow.read_until < until)
         with self._source.writing() as conn:
-            conn.execute(stmt)
+            conn.execute(update(CursorRow).where(*where, later).values(read_until=until))
+            if settled:
+                conn.execute(update(CursorRow).where(*where).values(settled=True))
 
     def reset(self, crm: str, stream: str | None = None) -> int:
         """Forget cursors (all of a CRM's, or one stream's) so the next run reads in full."""

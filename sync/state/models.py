@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import Date, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Date, Index, Integer, MetaData, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from sync.state.types import JSONDoc, UTCDateTime
@@ -110,6 +110,9 @@ class CursorRow(Base):
     read_until: Mapped[datetime | None]
     """The `until` (run start) of the latest read of this stream: late-visible records can
     only hide in the lookback before it (see sync.state.cursors)."""
+    settled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A later read took in the cursor's whole second again and found nothing past it: on a
+    CRM stamping to the second nothing can still appear there (see sync.state.cursors)."""
 
 
 class WrittenRow(Base):

@@ -35,6 +35,7 @@ class CrashingPort:
         self.bulk_write_threshold, self.bulk_batch_size = (
             port.bulk_write_threshold, port.bulk_batch_size,
         )  # fmt: skip
+        self.write_concurrency = 1  # one call after another: call numbers name the same call
         self.writes: list[int] = []  # the call numbers that were writes
 
     def _tick(self) -> None:

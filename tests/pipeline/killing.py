@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from urllib3.connectionpool import HTTPConnectionPool
 
+from sync.pipeline.writes import WRITE_THREADS
 from tests.pipeline.crashing import SimulatedCrash
 
 _READ_POSTS = ("/search", "/batch/read", "/oauth2/token")
@@ -38,12 +39,17 @@ class HttpCall:
 
 @dataclass
 class HttpKiller:
-    """Counts the HTTP calls of the test's thread and dies at call number `at`."""
+    """Counts the HTTP calls of the test's thread (and of the service's write threads, which
+    carry its calls in flight at once) and dies at call number `at`. With several calls in
+    flight the numbering follows the order they leave in, which may differ between runs:
+    the kill still lands on one call of the same wave, and the other calls of the wave go on,
+    as they would in a process killed while its threads wait on the network."""
 
     at: int | None = None
     after: bool = False
     calls: list[HttpCall] = field(default_factory=list)
     _depth: threading.local = field(default_factory=threading.local)
+    _numbering: threading.Lock = field(default_factory=threading.Lock)
 
     def write_indexes(self) -> list[int]:
         """1-based numbers of the calls that were writes."""
@@ -57,10 +63,14 @@ def killing(killer: HttpKiller) -> Iterator[HttpKiller]:
 
     def urlopen(pool: HTTPConnectionPool, method: str, url: str, *args: Any, **kw: Any) -> Any:
         nested = getattr(killer._depth, "value", 0)
-        if threading.get_ident() != owner or nested:  # urllib3's own retries recurse
+        ours = threading.get_ident() == owner or threading.current_thread().name.startswith(
+            WRITE_THREADS
+        )
+        if not ours or nested:  # urllib3's own retries recurse
             return original(pool, method, url, *args, **kw)
-        killer.calls.append(HttpCall(method.upper(), urlsplit(url).path))
-        number = len(killer.calls)
+        with killer._numbering:
+            killer.calls.append(HttpCall(method.upper(), urlsplit(url).path))
+            number = len(killer.calls)
         if number == killer.at and not killer.after:
             raise SimulatedCrash(f"killed before HTTP call {number} {method} {url}")
         killer._depth.value = 1

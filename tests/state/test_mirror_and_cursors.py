@@ -136,22 +136,30 @@ def test_cursor_lower_bound_and_reset(store: StateStore) -> None:
     assert [c.stream for c in store.cursors.all("salesforce")] == ["Opportunity"]
 
 
+def test_a_cursor_is_settled_by_a_read_that_left_it_and_unsettled_when_it_moves(
+    store: StateStore,
+) -> None:
+    store.cursors.save(Cursor("salesforce", "order", T0, "006B"), ceiling=T0)
+    store.cursors.mark_read("salesforce", "order", T0, settled=True)
+    assert store.cursors.get("salesforce", "order").settled  # type: ignore[union-attr]
+    store.cursors.save(Cursor("salesforce", "order", T0, "006B"), ceiling=T0)
+    assert store.cursors.get("salesforce", "order").settled, "the same place: still settled"  # type: ignore[union-attr]
+    store.cursors.save(Cursor("salesforce", "order", T0, "006C"), ceiling=T0)
+    assert not store.cursors.get("salesforce", "order").settled  # type: ignore[union-attr]
+
+
 def test_the_next_read_starts_at_the_late_window_or_the_cursor() -> None:
     """`Cursor.next_read`: inclusive from `read_until - lookback` while the cursor lies in
-    that window; else strictly after it, ties or not: the window read that last covered the
-    cursor's second ran after that second ended. Only a lookback under a second keeps the
-    whole second (ties)."""
+    that window; else, on a CRM stamping to the second (ties), the cursor's own second until
+    a read settled it, and strictly after it once settled or without ties."""
     lookback = timedelta(minutes=5)
     until = T0 + timedelta(hours=1)
     recent = Cursor("salesforce", "order", until - timedelta(minutes=1), "006B", read_until=until)
     assert recent.next_read(lookback) == (until - lookback, "")
     quiet = Cursor("salesforce", "order", T0, "006B", read_until=until)
-    assert quiet.next_read(lookback, ties=True) == (T0, "006B")
+    assert quiet.next_read(lookback, ties=True) == (T0, "")
     assert quiet.next_read(lookback, ties=False) == (T0, "006B")
-    just = Cursor(
-        "salesforce", "order", until - timedelta(milliseconds=500), "006B", read_until=until
-    )
-    assert just.next_read(timedelta(0), ties=True) == (until - timedelta(milliseconds=500), "")
-    assert just.next_read(timedelta(0), ties=False) == (until - timedelta(milliseconds=500), "006B")
+    settled = Cursor("salesforce", "order", T0, "006B", read_until=until, settled=True)
+    assert settled.next_read(lookback, ties=True) == (T0, "006B")
     legacy = Cursor("salesforce", "order", T0, "006B")
     assert legacy.next_read(lookback) == (T0 - lookback, "")

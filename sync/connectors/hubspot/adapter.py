@@ -70,6 +70,9 @@ class HubSpotAdapter:
     )  # fmt: skip
     bulk_write_threshold = 0  # HubSpot has no bulk job API for these objects: batches of 100
     bulk_batch_size = writing.CALL
+    write_concurrency = (
+        1  # the ten-second window and the door's pacing bound it, not calls in flight
+    )
 
     def __init__(
         self, door: Door, *, read_archived: bool = True, group_pages: bool | None = None

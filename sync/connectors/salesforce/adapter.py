@@ -56,9 +56,15 @@ class SalesforceAdapter:
     bulk_batch_size = 10_000  # records per Bulk ingest job (Salesforce splits at 10,000)
 
     def __init__(
-        self, door: Door, bulk: BulkOptions | None = None, sleep: Sleep = time.sleep
+        self,
+        door: Door,
+        bulk: BulkOptions | None = None,
+        sleep: Sleep = time.sleep,
+        *,
+        write_concurrency: int = 1,
     ) -> None:
         self.door = door
+        self.write_concurrency = write_concurrency
         self.bulk = bulk or BulkOptions()
         self.bulk_write_threshold = self.bulk.write_threshold
         self._sleep = sleep
@@ -228,4 +234,4 @@ def connect_salesforce(
     )
     if not door.auth.renewable:
         door.call(lambda sf: sf.restful("limits", timeout=TIMEOUT), CallContext("limits"))
-    return SalesforceAdapter(door, bulk, sleep)
+    return SalesforceAdapter(door, bulk, sleep, write_concurrency=settings.write_concurrency)

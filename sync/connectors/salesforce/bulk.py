@@ -50,7 +50,7 @@ from sync.core.ports import (
 )
 
 log = get_logger("renewal_sync.salesforce.bulk")
-QUERY_SET = 50_000
+QUERY_SET = 10_000
 NULL = "#N/A"  # how an ingest CSV sets a field to null
 _NUMBERS = frozenset({"double", "currency", "percent"})
 _ZULU = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)Z$")

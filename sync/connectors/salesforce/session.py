@@ -20,6 +20,7 @@ Header: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -82,6 +83,7 @@ class Door:
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.calls = 0
+        self._counting = threading.Lock()
         self.logins = 0
         self.last_usage: ApiUsage | None = None
         session.hooks["response"].append(self._observe)
@@ -125,8 +127,9 @@ class Door:
         return result
 
     def _attempt(self, request: Request[T]) -> T:
-        self.check_budget()
-        self.calls += 1
+        with self._counting:  # write calls may be in flight from several threads
+            self.check_budget()
+            self.calls += 1
         return request(self.client)
 
     def retrying(
