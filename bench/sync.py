@@ -5,9 +5,10 @@ of the opportunities changed by a person, and nothing changed.
 Printed per run: status; API calls next to the floor (REST: per stream ceil(rows / 2,000),
 at least one, plus ceil(records written / 200) per kind and the login; Bulk jobs apart, each
 counted with its calls); the service's CPU seconds (wait4) and peak RSS (the child's own
-VmHWM); the state database's size; and the wall time the calls would take at 100 ms
-each with `--concurrency` calls in flight (the service makes them one after another today:
-1). Figures, not assertions.
+VmHWM); the state database's size; the batches of accounts the run evaluated; and the
+wall time the calls would take at 100 ms each, reads one after another and Salesforce
+writes `--concurrency` (the service's write_concurrency, 4) at a time. Figures, not
+assertions.
 
     .venv/bin/python bench/sync.py                       # 10k and 100k opportunities
     .venv/bin/python bench/sync.py --sizes 5000,25000    # the memory ratio the issue asks for
@@ -98,6 +99,17 @@ def _high_water_kib(pid: int) -> int:
     return 0
 
 
+_READS = ("/query", "/queryAll", "/jobs/query", "/search", "/oauth2/token", "/batch/read")
+
+
+def modeled_seconds(calls: dict[str, int], concurrency: int) -> float:
+    """The wall time of `calls` at CALL_SECONDS each: reads one after another, writes
+    `concurrency` at a time (the service's waves; HubSpot writes one at a time)."""
+    reads = sum(n for k, n in calls.items() if k.startswith("GET") or k.endswith(_READS))
+    writes = sum(calls.values()) - reads
+    return (reads + math.ceil(writes / max(1, concurrency))) * CALL_SECONDS
+
+
 def floor(stats: dict[str, Any], crm: str, page: int, batch: int) -> int:
     """The least any client could call: one query per stream at least (HubSpot: and its
     list of archived records, which search never returns), pages of `page` rows, writes in
@@ -172,6 +184,7 @@ def bench(crm: str, size: int, workdir: Path, *, bulk: bool, concurrency: int) -
         # the daemon's runs are 15 minutes apart, longer than its 5-minute lookback; here
         # they are seconds apart, so the lookback is 1 s and each run waits 2 s for the last
         "RENEWAL_SYNC_LOOKBACK_SECONDS": "1",
+        "RENEWAL_SYNC_WRITE_CONCURRENCY": str(concurrency),
     }  # fmt: skip
     print(f"\n{size:,} opportunities, {crm} (generated and loaded in "
           f"{time.perf_counter() - started:.0f}s)")  # fmt: skip
@@ -189,7 +202,7 @@ def bench(crm: str, size: int, workdir: Path, *, bulk: bool, concurrency: int) -
             total = sum(calls.values())
             jobs = sum(v for k, v in calls.items() if k.startswith("POST") and "/jobs/" in k)
             stats = _last_stats(database)
-            modeled = total * CALL_SECONDS / concurrency
+            modeled = modeled_seconds(calls, concurrency if crm == "salesforce" else 1)
             print(f"  {kind:<13} {stats.get('status', code)!s:<10} {total:>7} "
                   f"{floor(stats, crm, page, batch):>6} {jobs:>9} {cpu:>7.1f} {rss:>6.0f} MiB "
                   f"{database.stat().st_size / 2**20:>5.0f} MiB {wall:>7.1f} "
@@ -214,7 +227,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--crm", choices=("salesforce", "hubspot"), default="salesforce")
     parser.add_argument("--no-bulk", action="store_true", help="Salesforce: REST only")
-    parser.add_argument("--concurrency", type=int, default=1, help="calls in flight, modeled")
+    parser.add_argument(
+        "--concurrency", type=int, default=4,
+        help="Salesforce write calls in flight (the service's write_concurrency)",
+    )  # fmt: skip
     args = parser.parse_args()
     print(f"modeled: {CALL_SECONDS * 1000:.0f} ms per call, {args.concurrency} in flight; "
           "'read back': the run after a full one (it reads the service's writes back)")  # fmt: skip

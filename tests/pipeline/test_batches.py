@@ -8,6 +8,7 @@ run ends in the clean state; an incremental run loads only the accounts its news
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.pipeline.killing import HttpKiller, killing
 from tests.pipeline.salesforce_org import SalesforceOrg, crm_state
 
 DAY = date(2026, 6, 30)
+FULL = os.environ.get("RENEWAL_SYNC_SWEEP") == "full"
 SMALL: dict[str, Any] = {"evaluate_batch_orders": 7}
 
 
@@ -105,18 +107,19 @@ def test_rows_stored_before_the_mirror_knew_their_account_are_placed(make_org: M
 
 @pytest.mark.slow
 @pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
-def test_a_kill_at_every_write_call_of_a_batched_run_ends_in_the_clean_state(
+def test_a_kill_at_a_write_call_of_a_batched_run_ends_in_the_clean_state(
     make_salesforce_org: Any, after: bool
 ) -> None:
     """Batches write one after another, so a kill can land between two accounts' batches as
-    well as inside one: two more runs at most reach the clean state, a rerun writes nothing."""
+    well as inside one: two more runs at most reach the clean state, a rerun writes nothing.
+    CI kills at nine write calls spread over the run; `RENEWAL_SYNC_SWEEP=full` at every one."""
     reference = make_salesforce_org(salesforce_sandbox(60))
     with killing(HttpKiller()) as killer:
         assert reference.run(today=DAY, **SMALL).status == "succeeded"
     expected = crm_state(reference.sandbox)
     writes = killer.write_indexes()
     assert len(writes) >= 10
-    for call in writes:
+    for call in writes if FULL else sorted({*writes[:: max(1, len(writes) // 8)], writes[-1]}):
         org = make_salesforce_org(salesforce_sandbox(60))
         with killing(HttpKiller(call, after)), pytest.raises(SimulatedCrash):
             org.run(today=DAY, **SMALL)
