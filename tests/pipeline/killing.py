@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from urllib3.connectionpool import HTTPConnectionPool
 
 from sync.pipeline.writes import WRITE_THREADS
 from tests.pipeline.crashing import SimulatedCrash
+from tests.pipeline.salesforce_org import SalesforceOrg, crm_state
 
 _READ_POSTS = ("/search", "/batch/read", "/oauth2/token")
 
@@ -87,3 +89,22 @@ def killing(killer: HttpKiller) -> Iterator[HttpKiller]:
         yield killer
     finally:
         HTTPConnectionPool.urlopen = original  # type: ignore[method-assign]
+
+
+def killed_then_recovered(
+    org: SalesforceOrg, call: int, *, after: bool, expected: dict[str, Any], **settings: Any
+) -> None:
+    """Kill `org`'s run at HTTP call `call` (before the org saw it, or `after` it committed),
+    then run again: two more runs at most reach `expected`, the clean run's CRM state, and
+    a rerun after that writes nothing."""
+    point = f"killed {'after' if after else 'before'} call {call}"
+    with killing(HttpKiller(call, after)), pytest.raises(SimulatedCrash):
+        org.run(**settings)
+    for _ in range(2):
+        assert org.run(**settings).status == "succeeded", point
+        if crm_state(org.sandbox) == expected:
+            break
+    assert crm_state(org.sandbox) == expected, point
+    org.reset_ledger()
+    org.run(**settings)
+    assert org.writes() == 0, point

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from tests.pipeline.conftest import salesforce_sandbox
-from tests.pipeline.crashing import SimulatedCrash
-from tests.pipeline.killing import HttpKiller, killing
+from tests.pipeline.killing import HttpKiller, killed_then_recovered, killing
 from tests.pipeline.salesforce_org import SalesforceOrg, crm_state
 
 DAY = date(2026, 6, 30)
@@ -92,13 +91,4 @@ def test_a_kill_at_every_write_call_of_a_bulk_run_ends_in_the_clean_state(
     assert len(writes) >= 6
     for call in writes:
         org = make_salesforce_org(salesforce_sandbox(60))
-        with killing(HttpKiller(call, after)), pytest.raises(SimulatedCrash):
-            org.run(today=DAY, **BULK)
-        for _ in range(2):
-            assert org.run(today=DAY, **BULK).status == "succeeded"
-            if crm_state(org.sandbox) == expected:
-                break
-        assert crm_state(org.sandbox) == expected, f"killed {'after' if after else 'before'} {call}"
-        org.reset_ledger()
-        org.run(today=DAY, **BULK)
-        assert org.writes() == 0, call
+        killed_then_recovered(org, call, after=after, expected=expected, today=DAY, **BULK)

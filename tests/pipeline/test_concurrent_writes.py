@@ -16,8 +16,7 @@ import pytest
 from mappings import RenewalIntent
 from sync.pipeline.writes import Item, _waves
 from tests.pipeline.conftest import salesforce_sandbox
-from tests.pipeline.crashing import SimulatedCrash
-from tests.pipeline.killing import HttpKiller, killing
+from tests.pipeline.killing import HttpKiller, killed_then_recovered, killing
 from tests.pipeline.salesforce_org import crm_state
 
 DAY = date(2026, 6, 30)
@@ -83,10 +82,6 @@ def test_a_kill_in_a_wave_of_concurrent_writes_ends_in_the_clean_state(
     for call in points:
         for after in (False, True):
             org = make_salesforce_org(salesforce_sandbox(SIZE))
-            with killing(HttpKiller(call, after)), pytest.raises(SimulatedCrash):
-                org.run(today=DAY, write_concurrency=4)
-            for _ in range(2):
-                assert org.run(today=DAY, write_concurrency=4).status == "succeeded"
-                if crm_state(org.sandbox) == expected:
-                    break
-            assert crm_state(org.sandbox) == expected, f"killed at {call} ({after=})"
+            killed_then_recovered(
+                org, call, after=after, expected=expected, today=DAY, write_concurrency=4
+            )
