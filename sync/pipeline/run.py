@@ -276,6 +276,8 @@ def _evaluate(
         accounts = None if scope is None else scope - evaluated
         if accounts is not None and not accounts:
             continue
+        if not first and not ctx.dry_run:  # let the last batch go before the next one loads
+            result.world = result.plan = result.report = None
         world = load_world(ctx.store, ctx.crm, ctx.mapping, accounts, shared=shared)
         if world.scope is not None:
             evaluated |= world.scope
@@ -289,6 +291,7 @@ def _evaluate(
         if ctx.complete:
             gaps += settle(ctx, found, report) + change_gaps(ctx, world, report)
         _keep(ctx, result, world, plan, report, first=first)
+        del world, plan, report, found  # one batch in memory at a time, not two
         ctx.stats["batches"] += 1
         first = False
     return gaps
@@ -303,8 +306,7 @@ def _keep(
         return
     result.plan = None
     if not ctx.dry_run:
-        result.world = result.report = None
-        return
+        return  # the last batch's was let go before this one loaded
     assert result.report is not None
     assert result.world is not None
     for concept, items in report.changes.items():
