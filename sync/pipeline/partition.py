@@ -107,14 +107,6 @@ def all_accounts(store: StateStore, crm: str, *, limit: int) -> Iterator[set[str
     yield from batches(sizes, store.mirror.live_ids(crm, "account"), limit=limit)
 
 
-def ordered_batches(accounts: set[str], *, limit: int) -> Iterator[set[str]]:
-    """The accounts one run's news touched, at most `limit` at a time (each has one order
-    or more), in id order."""
-    names = sorted(accounts)
-    for at in range(0, len(names), limit):
-        yield set(names[at : at + limit])
-
-
 def batches(sizes: Map[str, int], accounts: list[str], *, limit: int) -> Iterator[set[str]]:
     """Account ids in batches of about `limit` orders (an account is never split): `sizes`
     counts each parent's orders, `accounts` lists every account, with or without orders.

@@ -23,7 +23,7 @@ from sync.core.progress import NO_PROGRESS, Progress
 from sync.core.stop import StoppedError, StopToken
 from sync.pipeline.context import RunContext
 from sync.pipeline.decide import ABOVE_CEILING
-from sync.pipeline.partition import all_accounts, ordered_batches, place_all
+from sync.pipeline.partition import all_accounts, batches, place_all
 from sync.pipeline.plan import Plan, build_plan, translation_failures
 from sync.pipeline.pull import PullOutcome, pull_all
 from sync.pipeline.push import PushReport, push
@@ -249,7 +249,9 @@ def _scopes(
     accounts = touched_accounts(ctx, pulled) | with_open_errors(ctx) | with_legacy_keys(ctx)
     if matched is not None:
         accounts |= matched.touched
-    yield from ordered_batches(accounts, limit=ctx.batch_orders)
+    sizes = ctx.store.mirror.parent_sizes(ctx.crm, "order")
+    touched = {account: sizes.get(account, 0) for account in accounts}
+    yield from batches(touched, sorted(accounts), limit=ctx.batch_orders)
 
 
 def _evaluate(

@@ -82,6 +82,11 @@ def test_an_incremental_run_loads_only_the_accounts_its_news_touched(make_org: M
     assert touched.world.scope is not None
     assert len(touched.world.scope) == 1, "only the closed renewal's account was loaded"
     assert len(touched.world.raw_accounts) == 1
+    for other in org.renewals()[1:6]:
+        org.person_closes_renewal(other.id, won=True)
+    wide = org.run(today=DAY, **SMALL)
+    assert wide.status == "succeeded", wide.error
+    assert wide.stats["batches"] >= 2, "news across accounts is evaluated in batches by orders"
 
 
 def test_rows_stored_before_the_mirror_knew_their_account_are_placed(make_org: MakeOrg) -> None:
