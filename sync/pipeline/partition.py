@@ -70,7 +70,7 @@ def key_owner(key: str) -> str:
 
 def _read(concept: str, name: str, data: Map[str, Any], mapping: Mapping) -> str | None:
     try:
-        value = read_one(concept, name, dict(data), mapping)
+        value = read_one(concept, name, data, mapping)
     except (
         Exception
     ):  # an unreadable record is loaded with the first batch; its error is reported there

@@ -30,7 +30,7 @@ from sync.core.ports import (
 )
 from sync.pipeline.context import RunContext
 from sync.pipeline.news import no_news
-from sync.pipeline.partition import placed
+from sync.pipeline.partition import placed, placement
 from sync.state import Cursor, MirrorRecord, RecordFailure, Stage
 
 log = get_logger("renewal_sync.pull")
@@ -172,7 +172,7 @@ def _save(ctx: RunContext, stream: Stream, page: PulledPage) -> list[str]:
     deleted = [_mirror(ctx, name, r, deleted=True) for r in page.deleted]
     ids = [r.record_id for r in (*records, *deleted)]
     prior = ctx.store.mirror.get(ctx.crm, name, ids) if ids else {}  # one look per page
-    records = [placed(r, ctx.mapping) for r in (*records, *_last_known(deleted, prior))]
+    records += [placed(r, ctx.mapping) for r in _last_known(deleted, prior)]
     known = no_news(ctx, stream, records, prior)
     news = [r.record_id for r in records if r.record_id not in known]
     ctx.stats[f"unchanged.{name}"] += len(known)
@@ -212,4 +212,8 @@ def _mirror(
     if not isinstance(modstamp, datetime):
         raise TypeError(f"adapter gave {name} record a {type(modstamp).__name__} modstamp")
     data = {k: v for k, v in record.items() if k not in _MARKERS}
-    return MirrorRecord(ctx.crm, name, str(record[RECORD_ID]), modstamp, data, is_deleted=deleted)
+    record_id = str(record[RECORD_ID])
+    parent, link = placement(name, record_id, data, ctx.mapping)
+    return MirrorRecord(
+        ctx.crm, name, record_id, modstamp, data, is_deleted=deleted, parent_id=parent, link_id=link
+    )

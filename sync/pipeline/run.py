@@ -201,8 +201,9 @@ def _run(ctx: RunContext, *, full: bool, signals: SignalSource | None = None) ->
     config, placing = config_of(ctx), placing_of(ctx.mapping)
     try:
         log.info("run_started", today=ctx.today.isoformat())
-        everything = evaluates_everything(ctx, config)
-        replace_places = placed_by_another(ctx, placing)
+        last = ctx.store.runs.last(ctx.crm)  # one look at the last run for both rules
+        everything = evaluates_everything(ctx, config, last)
+        replace_places = placed_by_another(last, placing)
         pulled = pull_all(ctx, news_ids=not (full or everything or replace_places) or bool(signals))
         # narrowed when a mapped field has gone; stage meanings from the CRM's pipelines
         ctx = replace(ctx, mapping=with_stage_meanings(pulled.mapping, ctx.port))

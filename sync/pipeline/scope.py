@@ -19,14 +19,13 @@ from sync.pipeline.keys import contract_of, is_legacy_renewal_key
 from sync.pipeline.partition import key_owner
 from sync.pipeline.pull import PullOutcome
 from sync.pipeline.signals import SIGNAL_CONCEPTS
-from sync.state import MirrorRecord, Stage
+from sync.state import MirrorRecord, Run, Stage
 
 
-def evaluates_everything(ctx: RunContext, config: str) -> bool:
+def evaluates_everything(ctx: RunContext, config: str, last: Run | None) -> bool:
     """The first run of a day (milestones and end dates move with time) and the first run
     after an edited mapping or rule (it applies to every account, not only to those whose
     records happen to change) evaluate everything; one look at the last run for both."""
-    last = ctx.store.runs.last(ctx.crm)
     return last is None or last.started_at.date() < ctx.today or last.stats.get("config") != config
 
 
@@ -44,12 +43,11 @@ def placing_of(mapping: Mapping) -> str:
     return hashlib.sha256(mapping.model_dump_json().encode()).hexdigest()[:16]
 
 
-def placed_by_another(ctx: RunContext, placing: str) -> bool:
+def placed_by_another(last: Run | None, placing: str) -> bool:
     """True when the last run placed the mirror's records under another mapping, or was
     made by a version that did not place them: every record is placed again
     (`partition.place_all`), and everything is evaluated (the first run of a new version
     also moves keys of an older scheme, `sync.pipeline.rekey`)."""
-    last = ctx.store.runs.last(ctx.crm)
     return last is not None and last.stats.get("placing") != placing
 
 
