@@ -250,6 +250,8 @@ def _scopes(
     accounts = touched_accounts(ctx, pulled) | with_open_errors(ctx) | with_legacy_keys(ctx)
     if matched is not None:
         accounts |= matched.touched
+    if not accounts:  # a quiet run: not even the count of each account's orders
+        return
     sizes = ctx.store.mirror.parent_sizes(ctx.crm, "order")
     touched = {account: sizes.get(account, 0) for account in accounts}
     yield from batches(touched, sorted(accounts), limit=ctx.batch_orders)
